@@ -1,0 +1,88 @@
+"""Networks: ``ChildNet`` trains one architecture stand-alone.
+
+Every network has the same skeleton, so that architectures differ only in their chosen ops:
+
+    image (B, C_in, H, W) -> stem conv3x3 -> op_1 -> ... -> op_L -> global average pool
+                          -> linear head -> logits (B, num_classes)
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .space import OPS, Architecture
+
+DEFAULT_CHANNELS = 16
+
+
+def stem(in_channels: int, channels: int) -> nn.Module:
+    return nn.Sequential(nn.Conv2d(in_channels, channels, 3, padding=1, bias=False),
+                         nn.BatchNorm2d(channels), nn.ReLU())
+
+
+def head(channels: int, num_classes: int) -> nn.Module:
+    return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, num_classes))
+
+
+class ChildNet(nn.Module):
+    """A stand-alone network for one architecture.
+
+    >>> net = ChildNet(Architecture.parse("conv -> pool -> conv"))
+    >>> net(torch.zeros(2, 1, 8, 8)).shape
+    torch.Size([2, 10])
+    """
+
+    def __init__(self, arch: Architecture | str, in_channels: int = 1, num_classes: int = 10,
+                 channels: int = DEFAULT_CHANNELS) -> None:
+        super().__init__()
+        arch = Architecture.parse(arch) if isinstance(arch, str) else arch
+        for name, value in (("in_channels", in_channels), ("num_classes", num_classes),
+                            ("channels", channels)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, but got {value!r}")
+        self.arch = arch
+        self.stem = stem(in_channels, channels)
+        self.layers = nn.ModuleList(OPS[op](channels) for op in arch.ops)
+        self.head = head(channels, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.stem(x)  # (B, C, H, W)
+        for layer in self.layers:
+            x = layer(x)  # every op keeps (B, C, H, W)
+        return self.head(x)  # (B, num_classes)
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def count_macs(model: nn.Module, input_shape: tuple[int, ...]) -> int:
+    """Multiply-accumulates of one forward pass for one example of shape ``(C, H, W)``,
+    counted over convolutions and linear layers (pooling, BN and ReLU are not counted)."""
+    total = 0
+
+    def conv_hook(module: nn.Conv2d, inputs: tuple, output: torch.Tensor) -> None:
+        nonlocal total
+        kernel = module.kernel_size[0] * module.kernel_size[1]
+        total += output[0].numel() * kernel * module.in_channels // module.groups
+
+    def linear_hook(module: nn.Linear, inputs: tuple, output: torch.Tensor) -> None:
+        nonlocal total
+        total += module.in_features * module.out_features
+
+    hooks = [m.register_forward_hook(conv_hook) for m in model.modules()
+             if isinstance(m, nn.Conv2d)]
+    hooks += [m.register_forward_hook(linear_hook) for m in model.modules()
+              if isinstance(m, nn.Linear)]
+    was_training = model.training
+    try:
+        model.eval()
+        device = next(model.parameters()).device
+        with torch.no_grad():
+            model(torch.zeros(1, *input_shape, device=device))
+    finally:
+        model.train(was_training)
+        for hook in hooks:
+            hook.remove()
+    return total

@@ -1,0 +1,227 @@
+"""The one training loop every strategy uses.
+
+>>> from nasedu.data import load_dataset
+>>> result = train("conv -> pool -> conv", load_dataset("digits"), TrainConfig(epochs=2), seed=0)
+>>> len(result.curve.val_accuracy)
+2
+"""
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Iterator
+
+import torch
+from torch import nn
+
+from .cost import Cost
+from .data import Dataset
+from .devices import resolve_device
+from .models import DEFAULT_CHANNELS, ChildNet
+from .space import Architecture
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How a network is trained: the protocol a ground-truth table records."""
+
+    epochs: int = 12                # length of a full training
+    batch_size: int = 64            # examples per SGD step
+    learning_rate: float = 0.05     # constant, so a k-epoch prefix of a run *is* a k-epoch run
+    momentum: float = 0.9           # SGD momentum
+    weight_decay: float = 5e-4      # L2 penalty on every parameter
+    channels: int = DEFAULT_CHANNELS  # width of the stem and every op
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size", "channels"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, but got {name}={value!r}")
+        for name in ("learning_rate", "momentum", "weight_decay"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or value < 0 or value != value:
+                raise ValueError(f"{name} must be a non-negative number, but got {name}={value!r}")
+        if self.learning_rate == 0:
+            raise ValueError("learning_rate must be positive, but got learning_rate=0")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class LearningCurve:
+    """Per-epoch measurements of one run; index ``e`` holds the values after epoch ``e + 1``.
+    Accuracies are fractions in [0, 1]."""
+
+    train_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    test_accuracy: list[float] = field(default_factory=list)
+
+    @property
+    def epochs(self) -> int:
+        return len(self.val_accuracy)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "LearningCurve":
+        return cls(list(values["train_loss"]), list(values["val_accuracy"]),
+                   list(values["test_accuracy"]))
+
+
+# A callback sees the epoch just finished (1-based) and the curve so far; True stops training.
+EpochCallback = Callable[[int, LearningCurve], bool]
+
+
+@dataclass
+class TrainResult:
+    curve: LearningCurve
+    cost: Cost
+    model: nn.Module
+    stopped_early: bool
+
+
+@contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Seed torch's global generator inside the block only, leaving the caller's state as it was
+    (layer initialisers draw from the global generator)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
+@contextmanager
+def thread_count(threads: int | None) -> Iterator[None]:
+    """Run the block with ``threads`` intra-op CPU threads (None: leave as is)."""
+    if threads is None:
+        yield
+        return
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be a positive integer or None, but got {threads!r}")
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def build_child(arch: Architecture | str, data: Dataset, config: TrainConfig,
+                seed: int) -> ChildNet:
+    """A freshly initialised ChildNet for ``data``, its weights drawn from ``seed``."""
+    with seeded(seed):
+        return ChildNet(arch, in_channels=data.input_channels, num_classes=data.num_classes,
+                        channels=config.channels)
+
+
+@torch.no_grad()
+def recalibrate_bn(model: nn.Module, images: torch.Tensor, batch_size: int = 1024) -> None:
+    """Replace every BatchNorm layer's running statistics by the exact mean and variance of
+    ``images`` (N, C, H, W) passed through the current weights ("precise BN").
+
+    Running averages mix statistics of weights from many steps back; on a small dataset with
+    a constant learning rate that lag makes evaluation jump by tens of points from one epoch
+    to the next. Recalibrating costs one forward pass and makes each evaluation a function of
+    the current weights alone. A supernet needs the same repair for another reason: its
+    running statistics are a mixture over all the paths it trained.
+    """
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return
+    was_training = model.training
+    momenta = [norm.momentum for norm in norms]
+    for norm in norms:
+        norm.reset_running_stats()
+        norm.momentum = None  # cumulative average: equal weight for every batch
+    model.train()
+    for start in range(0, len(images), batch_size):
+        model(images[start:start + batch_size])
+    for norm, momentum in zip(norms, momenta):
+        norm.momentum = momentum
+    model.train(was_training)
+
+
+@torch.no_grad()
+def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,
+             batch_size: int = 512) -> float:
+    """Share of ``images`` (N, C, H, W) whose argmax logit equals ``labels`` (N,), in eval mode."""
+    was_training = model.training
+    model.eval()
+    correct = 0
+    for start in range(0, len(images), batch_size):
+        logits = model(images[start:start + batch_size])
+        correct += (logits.argmax(dim=1) == labels[start:start + batch_size]).sum().item()
+    model.train(was_training)
+    return correct / len(images)
+
+
+def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, data: Dataset,
+                batch_size: int, generator: torch.Generator) -> float:
+    """One pass over the shuffled training set; returns the mean training loss."""
+    model.train()
+    order = torch.randperm(len(data.x_train), generator=generator).to(data.device)
+    total_loss = 0.0
+    for start in range(0, len(order), batch_size):
+        batch = order[start:start + batch_size]
+        loss = nn.functional.cross_entropy(model(data.x_train[batch]), data.y_train[batch])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        total_loss += loss.item() * len(batch)
+    return total_loss / len(order)
+
+
+def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+    return torch.optim.SGD(model.parameters(), lr=config.learning_rate,
+                           momentum=config.momentum, weight_decay=config.weight_decay)
+
+
+def train(arch_or_model: Architecture | str | nn.Module, data: Dataset,
+          config: TrainConfig = TrainConfig(), *, seed: int = 0,
+          device: str | torch.device | None = None, callback: EpochCallback | None = None,
+          progress: bool = False, threads: int | None = None) -> TrainResult:
+    """Train an architecture from scratch (or continue training a given model) on ``data``.
+
+    Weights are drawn from ``seed`` and batches shuffled by a generator seeded with ``seed``,
+    so on CPU the same seed gives the same curve bit for bit (for a fixed thread count).
+    ``device`` defaults to the data's device. After every epoch the validation and test
+    accuracies are recorded and ``callback(epoch, curve)`` may return True to stop.
+
+    Before each evaluation the BN statistics are recalibrated on the training set (see
+    ``recalibrate_bn``). Cost counts the training passes, plus the forward-only passes of
+    that recalibration and of the validation evaluation (one third each); the test pass is the
+    benchmark's bookkeeping, not part of a strategy's cost.
+    """
+    device = data.device if device is None else resolve_device(device)
+    if data.device != device:
+        data = data.to(device)
+    if isinstance(arch_or_model, nn.Module):
+        model = arch_or_model.to(device)
+    else:
+        model = build_child(arch_or_model, data, config, seed).to(device)
+    optimizer = make_optimizer(model, config)
+    generator = torch.Generator().manual_seed(seed)
+    curve = LearningCurve()
+    stopped = False
+    started = time.perf_counter()
+    with thread_count(threads):
+        epochs = range(1, config.epochs + 1)
+        if progress:
+            from tqdm.auto import tqdm
+            epochs = tqdm(epochs, desc=getattr(model, "arch", "training"), leave=False)
+        for epoch in epochs:
+            curve.train_loss.append(train_epoch(model, optimizer, data, config.batch_size,
+                                                generator))
+            recalibrate_bn(model, data.x_train)
+            curve.val_accuracy.append(accuracy(model, data.x_val, data.y_val))
+            curve.test_accuracy.append(accuracy(model, data.x_test, data.y_test))
+            if callback is not None and callback(epoch, curve):
+                stopped = epoch < config.epochs
+                break
+    seconds = time.perf_counter() - started
+    cost = Cost.of_examples(trained=curve.epochs * len(data.x_train),
+                            evaluated=curve.epochs * (len(data.x_train) + len(data.x_val)),
+                            train_size=len(data.x_train), seconds=seconds)
+    return TrainResult(curve, cost, model, stopped)

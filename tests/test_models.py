@@ -1,0 +1,35 @@
+import pytest
+import torch
+
+from nasedu.models import ChildNet, count_macs, count_parameters
+from nasedu.space import Architecture
+
+
+def test_child_net_maps_images_to_logits():
+    net = ChildNet("conv -> pool -> conv", in_channels=3, num_classes=7, channels=4)
+    assert net(torch.zeros(5, 3, 8, 8)).shape == (5, 7)
+    assert net.arch == Architecture.parse("conv -> pool -> conv")
+
+
+def test_parameter_count_follows_the_ops():
+    # stem 1*16*9 + BN 32; conv3x3 16*16*9 + BN 32; head 16*10 + 10
+    assert count_parameters(ChildNet("skip -> pool -> skip")) == 144 + 32 + 170
+    assert count_parameters(ChildNet("conv -> pool -> skip")) == 144 + 32 + 170 + 2304 + 32
+
+
+def test_macs_count_convolutions_and_the_head():
+    # 8x8 output: stem 64*9*1*16, conv5x5 64*25*16*16, head 16*10
+    net = ChildNet("conv5x5-skip")
+    assert count_macs(net, (1, 8, 8)) == 64 * 9 * 16 + 64 * 25 * 256 + 160
+
+
+def test_macs_leave_the_training_mode_as_it_was():
+    net = ChildNet("conv")
+    count_macs(net, (1, 8, 8))
+    assert net.training
+
+
+@pytest.mark.parametrize("field", ["in_channels", "num_classes", "channels"])
+def test_bad_sizes_are_rejected(field):
+    with pytest.raises(ValueError, match=f"{field} must be a positive integer"):
+        ChildNet("conv", **{field: 0})
