@@ -5,6 +5,8 @@ import argparse
 import sys
 from typing import Sequence
 
+import numpy as np
+
 from .data import DATASETS, load_dataset
 from .space import SPACES, get_space
 from .train import TrainConfig, train
@@ -36,6 +38,49 @@ def command_train(args: argparse.Namespace) -> None:
     print(f"cost: {result.cost.epochs:.2f} epoch-equivalents, {result.cost.seconds:.2f} s")
 
 
+def command_bench_build(args: argparse.Namespace) -> None:
+    from .bench import Protocol, build
+    config = TrainConfig(**{**TrainConfig().to_dict(), **({"epochs": args.epochs}
+                                                        if args.epochs else {})})
+    protocol = Protocol(dataset=args.dataset, train=config)
+    out = build(args.space, args.out, seeds=range(args.seeds), protocol=protocol,
+                workers=args.workers, device=args.device, progress=not args.quiet)
+    print(f"wrote {out}")
+
+
+def command_bench_info(args: argparse.Namespace) -> None:
+    from .bench import load
+    print(describe_bench(load(args.table)))
+
+
+def describe_bench(bench) -> str:
+    """The summary ``bench info`` prints: size, protocol, spread, noise ceiling, proxies."""
+    finals = bench.finals()
+    built = bench.table["built"]
+    run_seconds = sum(r["seconds"] for r in bench.table["runs"])
+    ceiling = bench.noise_ceiling()
+    lines = [
+        f"table: {bench.space.name} ({bench.space.size} architectures x {len(bench.seeds)} "
+        f"seeds) on {bench.protocol.dataset}, {bench.protocol.train.epochs} epochs",
+        f"built: {built['date']} with nasedu {built['nasedu']}, torch {built['torch']}, "
+        f"{built['workers']} worker(s); {run_seconds / 60:.1f} CPU-minutes of training",
+        f"final accuracy (mean of the last {bench.protocol.final_epochs} epochs, mean of seeds): "
+        f"worst {100 * finals.min():.1f}%, median {100 * np.median(finals):.1f}%, "
+        f"best {100 * finals.max():.1f}%; "
+        f"{int((finals >= finals.max() - 0.01).sum())} within one point of the best",
+        "",
+        f"{'ranking by':<36} {'tau':>6} {'rho':>6} {'top-10% tau':>11} {'top-10% prec':>12}",
+        f"{'noise ceiling (one seed vs the rest)':<36} {ceiling['kendall_tau']:>6.3f} "
+        f"{ceiling['spearman']:>6.3f} {ceiling['top_kendall_tau']:>11.3f} "
+        f"{ceiling['top_precision']:>12.3f}",
+    ]
+    for name, score in bench.proxy_scores().items():
+        lines.append(f"{name + ' (no training)':<36} {score.kendall_tau:>6.3f} "
+                     f"{score.spearman:>6.3f} {score.top_kendall_tau:>11.3f} "
+                     f"{score.top_precision:>12.3f}")
+    return "\n".join(lines)
+
+
 def positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -65,6 +110,32 @@ def build_parser() -> argparse.ArgumentParser:
     train_cmd.add_argument("--dataset", default="digits", choices=DATASETS)
     train_cmd.add_argument("--progress", action="store_true", help="show a progress bar")
     train_cmd.set_defaults(run=command_train)
+
+    bench = commands.add_parser("bench", help="build or inspect a ground-truth table",
+                                description="Ground truth: every architecture of a space "
+                                            "trained from scratch with several seeds.")
+    bench_commands = bench.add_subparsers(dest="bench_command", required=True, metavar="ACTION")
+    bench_build = bench_commands.add_parser(
+        "build", help="train every architecture of a space and write the table",
+        description="Train every architecture of a space for each seed and write the table. "
+                    "Interrupted builds resume where they stopped when run again.")
+    bench_build.add_argument("--space", required=True, choices=sorted(SPACES))
+    bench_build.add_argument("--dataset", default="digits", choices=DATASETS)
+    bench_build.add_argument("--seeds", type=positive_int, default=3,
+                             help="number of seeds (0, 1, ...)")
+    bench_build.add_argument("--epochs", type=positive_int, default=None,
+                             help=f"epochs per run (default {TrainConfig.epochs})")
+    bench_build.add_argument("--workers", type=positive_int, default=1,
+                             help="parallel processes, one CPU thread each")
+    bench_build.add_argument("--device", default="cpu")
+    bench_build.add_argument("--out", required=True, help="table file to write (.json.gz)")
+    bench_build.add_argument("--quiet", action="store_true", help="no progress bar")
+    bench_build.set_defaults(run=command_bench_build)
+    bench_info = bench_commands.add_parser(
+        "info", help="summarise a table: spread, noise ceiling, zero-cost proxies",
+        description="Summarise a table: accuracy spread, noise ceiling and zero-cost proxies.")
+    bench_info.add_argument("table", help="a shipped table's space name or a table file")
+    bench_info.set_defaults(run=command_bench_info)
     return parser
 
 
@@ -73,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         args.run(args)
-    except ValueError as error:
+    except (ValueError, OSError) as error:  # bad input, or a file that cannot be written
         parser.exit(2, f"{parser.prog} {args.command}: error: {error}\n")
     return 0
 

@@ -21,6 +21,11 @@ from .devices import resolve_device
 
 TORCHVISION_DATASETS = {"mnist": "MNIST", "fashionmnist": "FashionMNIST", "cifar10": "CIFAR10"}
 DATASETS = ("digits",) + tuple(TORCHVISION_DATASETS)
+# Digits is small: a large validation split keeps a ranking of architectures by validation
+# accuracy from being decided by a handful of images (binomial noise on 719 images is about
+# 0.7 points at 95% accuracy, against 1 point on 360).
+VAL_FRACTION = 0.4
+TEST_FRACTION = 0.2
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ def _check_fraction(name: str, value: float) -> None:
 
 
 def from_arrays(name: str, images: np.ndarray, labels: np.ndarray, *, seed: int = 0,
-                val_fraction: float = 0.25, test_fraction: float = 0.25,
+                val_fraction: float = VAL_FRACTION, test_fraction: float = TEST_FRACTION,
                 test_images: np.ndarray | None = None, test_labels: np.ndarray | None = None,
                 device: str | torch.device = "cpu") -> Dataset:
     """Split, standardise and place arrays on ``device``.
@@ -113,7 +118,7 @@ def _as_nchw(images: np.ndarray) -> np.ndarray:
 
 
 def load_dataset(name: str = "digits", *, seed: int = 0, device: str | torch.device = "cpu",
-                 val_fraction: float = 0.25, test_fraction: float = 0.25,
+                 val_fraction: float = VAL_FRACTION, test_fraction: float = TEST_FRACTION,
                  root: str | Path | None = None, download: bool = False) -> Dataset:
     """Load a dataset by name (see ``DATASETS``), split with ``seed``, on ``device``.
 

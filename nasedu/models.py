@@ -1,4 +1,4 @@
-"""Networks: ``ChildNet`` trains one architecture stand-alone.
+"""Networks: ``ChildNet`` trains one architecture stand-alone; ``SuperNet`` holds them all.
 
 Every network has the same skeleton, so that architectures differ only in their chosen ops:
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .space import OPS, Architecture
+from .space import OPS, Architecture, SearchSpace
 
 DEFAULT_CHANNELS = 16
 
@@ -50,6 +50,52 @@ class ChildNet(nn.Module):
         for layer in self.layers:
             x = layer(x)  # every op keeps (B, C, H, W)
         return self.head(x)  # (B, num_classes)
+
+
+class SuperNet(nn.Module):
+    """Every architecture of a space in one network: one set of weights per (layer, op), a
+    shared stem and a shared head. ``forward(x, arch)`` runs the path ``arch`` picks.
+
+    >>> from nasedu.space import get_space
+    >>> supernet = SuperNet(get_space("convpool"))
+    >>> supernet(torch.zeros(2, 1, 8, 8), "conv -> pool -> conv").shape
+    torch.Size([2, 10])
+    """
+
+    def __init__(self, space: SearchSpace, in_channels: int = 1, num_classes: int = 10,
+                 channels: int = DEFAULT_CHANNELS) -> None:
+        super().__init__()
+        self.space = space
+        self.sizes = {"in_channels": in_channels, "num_classes": num_classes,
+                      "channels": channels}
+        self.stem = stem(in_channels, channels)
+        # layers[i][op]: the weights every architecture with `op` at layer i shares.
+        self.layers = nn.ModuleList(
+            nn.ModuleDict({op: OPS[op](channels) for op in space.ops})
+            for _ in range(space.num_layers))
+        self.head = head(channels, num_classes)
+
+    def forward(self, x: torch.Tensor, arch: Architecture | str) -> torch.Tensor:
+        arch = self.space.validate(arch)
+        x = self.stem(x)  # (B, C, H, W)
+        for layer, op in zip(self.layers, arch.ops):
+            x = layer[op](x)
+        return self.head(x)  # (B, num_classes)
+
+    def path_modules(self, arch: Architecture | str) -> list[nn.Module]:
+        """The modules ``arch`` runs through: stem, its op at each layer, head."""
+        arch = self.space.validate(arch)
+        return [self.stem, *(layer[op] for layer, op in zip(self.layers, arch.ops)), self.head]
+
+    def inherit(self, arch: Architecture | str) -> ChildNet:
+        """A stand-alone ChildNet whose weights (and BN statistics) are copies of the path's."""
+        arch = self.space.validate(arch)
+        with torch.random.fork_rng(devices=[]):  # its throw-away initial weights
+            child = ChildNet(arch, **self.sizes)
+        child_modules = [child.stem, *child.layers, child.head]
+        for target, source in zip(child_modules, self.path_modules(arch)):
+            target.load_state_dict(source.state_dict())
+        return child.to(next(self.parameters()).device)
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -28,7 +28,7 @@ class TrainConfig:
 
     epochs: int = 12                # length of a full training
     batch_size: int = 64            # examples per SGD step
-    learning_rate: float = 0.05     # constant, so a k-epoch prefix of a run *is* a k-epoch run
+    learning_rate: float = 0.02     # constant, so a k-epoch prefix of a run *is* a k-epoch run
     momentum: float = 0.9           # SGD momentum
     weight_decay: float = 5e-4      # L2 penalty on every parameter
     channels: int = DEFAULT_CHANNELS  # width of the stem and every op

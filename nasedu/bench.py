@@ -1,0 +1,375 @@
+"""Ground truth: every architecture of a space trained from scratch, several seeds, whole curves.
+
+A table is data, not code. ``load("five-op")`` reads the one shipped inside the package in
+milliseconds; ``build(...)`` (``python -m nasedu bench build``) regenerates it from scratch, in
+parallel, resumably and crash-safely.
+
+"Final" accuracy is the mean validation accuracy of the last ``final_epochs`` epochs (the last
+half of the default 12), averaged over the seeds asked for. With a constant learning rate, the
+accuracy of one epoch on a few hundred validation images jitters by a point or two around a
+plateau; averaging the plateau removes most of that noise without training longer, and it
+raised the seed-to-seed agreement of the table (its noise ceiling) well above what the
+parameter count alone predicts (see the README's "Ground truth").
+
+>>> bench = load("convpool")
+>>> len(bench.archs), bench.seeds
+(8, (0, 1, 2))
+"""
+from __future__ import annotations
+
+import datetime
+import gzip
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import torch
+
+from . import __version__
+from .cost import Cost
+from .data import TEST_FRACTION, VAL_FRACTION, load_dataset
+from .estimators import ZERO_COST_PROXIES, Estimates
+from .metrics import kendall_tau, regret, spearman, top_k_indices, top_k_precision
+from .models import count_macs, count_parameters
+from .space import Architecture, SearchSpace, get_space
+from .train import LearningCurve, TrainConfig, train
+
+FORMAT = "nasedu-bench/1"
+TOP_FRACTION = 0.1
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """Everything a run's result depends on besides the architecture and the seed."""
+
+    dataset: str = "digits"                       # a name from nasedu.data.DATASETS
+    split_seed: int = 0                           # the train/val/test split, fixed for a table
+    val_fraction: float = VAL_FRACTION            # share of the data held out for validation
+    test_fraction: float = TEST_FRACTION          # share held out for test (digits only)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    threads: int = 1                              # CPU threads per run: results depend on it
+    final_epochs: int = 6                         # "final" = mean of the last this-many epochs
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "Protocol":
+        return cls(**{**values, "train": TrainConfig(**values["train"])})
+
+
+def protocol_data(protocol: Protocol, device: str = "cpu"):
+    """The dataset, split as ``protocol`` says, on ``device``."""
+    return load_dataset(protocol.dataset, seed=protocol.split_seed, device=device,
+                        val_fraction=protocol.val_fraction, test_fraction=protocol.test_fraction)
+
+
+def run_one(arch: Architecture, seed: int, protocol: Protocol, device: str = "cpu") -> dict:
+    """Train ``arch`` from scratch with ``seed`` under ``protocol``; the table's record of it."""
+    data = protocol_data(protocol, device)
+    result = train(arch, data, protocol.train, seed=seed, threads=protocol.threads)
+    model = result.model.cpu()
+    return {"arch": arch.compact(), "seed": seed, "curve": result.curve.to_dict(),
+            "parameters": count_parameters(model),
+            "macs": count_macs(model, tuple(data.x_train.shape[1:])),
+            "cost_epochs": result.cost.epochs, "seconds": result.cost.seconds}
+
+
+def _run_job(job: tuple[str, int, dict, str]) -> dict:
+    compact, seed, protocol, device = job
+    return run_one(Architecture.parse(compact), seed, Protocol.from_dict(protocol), device)
+
+
+def write_atomically(path: Path, payload: bytes) -> None:
+    """Write ``payload`` to ``path`` so that readers see the old file or the whole new one,
+    never a part: write a temporary file beside it, flush it to disk, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.",
+                                         suffix=".tmp", delete=False)
+    try:
+        with handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
+def _record_name(compact: str, seed: int) -> str:
+    return f"{compact}_seed{seed}.json"
+
+
+def _manifest(space: SearchSpace, seeds: Sequence[int], protocol: Protocol) -> dict:
+    return {"format": FORMAT, "space": {"name": space.name, "ops": list(space.ops),
+                                        "num_layers": space.num_layers},
+            "seeds": list(seeds), "protocol": protocol.to_dict()}
+
+
+def _finished_runs(partial: Path, manifest: dict) -> dict[tuple[str, int], dict]:
+    """Records a previous, interrupted build left in ``partial``; checks it built the same."""
+    manifest_file = partial / "manifest.json"
+    if not manifest_file.exists():
+        return {}
+    previous = json.loads(manifest_file.read_text())
+    if previous != manifest:
+        raise ValueError(f"{partial} holds an interrupted build of another space, seed list or "
+                         f"protocol ({previous['space']['name']}, seeds {previous['seeds']}); "
+                         f"finish it with the same options or delete that folder")
+    done = {}
+    for record_file in partial.glob("*.json"):
+        if record_file.name == "manifest.json":
+            continue
+        try:
+            record = json.loads(record_file.read_text())
+        except (OSError, json.JSONDecodeError):
+            record_file.unlink()  # not written by build (its writes are atomic): run it again
+            continue
+        done[(record["arch"], record["seed"])] = record
+    return done
+
+
+def build(space: SearchSpace | str, out: str | Path, *, seeds: Sequence[int] = (0, 1, 2),
+          protocol: Protocol = Protocol(), workers: int = 1, device: str = "cpu",
+          progress: bool = False) -> Path:
+    """Train every architecture of ``space`` for every seed and write the table to ``out``.
+
+    Each run is saved, atomically, into the folder ``OUT.partial`` the moment it finishes; a
+    build that is killed (even with SIGKILL) and started again with the same arguments skips
+    the runs already saved. The table itself is written atomically at the end and the
+    folder removed. A run's result depends only on (architecture, seed, protocol), never on
+    ``workers`` or the order in which runs finish.
+    """
+    space = get_space(space) if isinstance(space, str) else space
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be a positive integer, but got {workers=}")
+    seeds = [int(seed) for seed in seeds]
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be a non-empty list of distinct integers, but got {seeds}")
+    protocol_data(protocol, device)  # fail on a bad dataset or device before any work
+    out = Path(out)
+    partial = out.with_name(out.name + ".partial")
+    manifest = _manifest(space, seeds, protocol)
+    done = _finished_runs(partial, manifest)
+    partial.mkdir(parents=True, exist_ok=True)
+    write_atomically(partial / "manifest.json", json.dumps(manifest).encode())
+    resumed = len(done)
+    jobs = [(arch.compact(), seed, protocol.to_dict(), device)
+            for arch in space.enumerate() for seed in seeds
+            if (arch.compact(), seed) not in done]
+    started = time.perf_counter()
+    for record in _run_jobs(jobs, workers, progress, total=len(done) + len(jobs),
+                            initial=len(done)):
+        write_atomically(partial / _record_name(record["arch"], record["seed"]),
+                         json.dumps(record).encode())
+        done[(record["arch"], record["seed"])] = record
+    table = {**manifest, "runs": [done[(arch.compact(), seed)] for arch in space.enumerate()
+                                  for seed in seeds],
+             "built": {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(
+                           timespec="seconds"),
+                       "nasedu": __version__, "torch": torch.__version__,
+                       "python": platform.python_version(), "machine": platform.machine(),
+                       "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+                       "device": device, "workers": workers, "resumed_runs": resumed,
+                       "wall_seconds": round(time.perf_counter() - started, 1)}}
+    write_atomically(out, gzip.compress(json.dumps(table).encode(), mtime=0))
+    shutil.rmtree(partial)
+    return out
+
+
+def _run_jobs(jobs: list, workers: int, progress: bool, total: int,
+              initial: int) -> Iterable[dict]:
+    from tqdm.auto import tqdm
+    with tqdm(total=total, initial=initial, disable=not progress, unit="run",
+              desc="ground truth") as bar:
+        if workers == 1:
+            for job in jobs:
+                yield _run_job(job)
+                bar.update()
+            return
+        # Fresh interpreters ("spawn"): no inherited torch thread pools or generator state.
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            for future in as_completed([pool.submit(_run_job, job) for job in jobs]):
+                yield future.result()
+                bar.update()
+
+
+@dataclass(frozen=True)
+class Score:
+    """How well one set of estimates ranks architectures against the ground truth."""
+
+    kendall_tau: float      # tau-b over every scored architecture
+    spearman: float         # rho over every scored architecture
+    top_kendall_tau: float  # tau-b within the true top 10% of the scored architectures
+    top_precision: float    # share of the estimated top 10% in the true top 10%
+    regret: float           # accuracy points between the space's best and the chosen one
+    num_archs: int          # architectures scored
+    seeds: tuple[int, ...]  # ground-truth seeds the truth was averaged over
+
+
+class Bench:
+    """A ground-truth table: query curves and finals, measure noise, score estimates."""
+
+    def __init__(self, table: dict, source: str = "<table>") -> None:
+        self.source = source
+        self.table = table
+        self.space = SearchSpace(tuple(table["space"]["ops"]), table["space"]["num_layers"],
+                                 name=table["space"]["name"])
+        self.protocol = Protocol.from_dict(table["protocol"])
+        self.seeds = tuple(table["seeds"])
+        self.archs = self.space.enumerate()
+        self._index = {arch: i for i, arch in enumerate(self.archs)}
+        self._runs = {(Architecture.parse(r["arch"]), r["seed"]): r for r in table["runs"]}
+        missing = [(a.compact(), s) for a in self.archs for s in self.seeds
+                   if (a, s) not in self._runs]
+        if missing:
+            raise ValueError(f"{source}: table is incomplete: {len(missing)} runs missing, "
+                             f"e.g. {missing[0]}")
+        tail = self.protocol.final_epochs
+        # (architectures, seeds) array of final validation accuracies.
+        self._finals = np.array([[np.mean(self._runs[(a, s)]["curve"]["val_accuracy"][-tail:])
+                                  for s in self.seeds] for a in self.archs])
+
+    def _record(self, arch: Architecture | str, seed: int) -> dict:
+        arch = self.space.validate(arch)
+        if seed not in self.seeds:
+            raise ValueError(f"seed {seed!r} is not in {self.source}; it has seeds {self.seeds}")
+        return self._runs[(arch, seed)]
+
+    def curve(self, arch: Architecture | str, seed: int) -> LearningCurve:
+        """The recorded learning curve of ``arch`` trained with ``seed``."""
+        return LearningCurve.from_dict(self._record(arch, seed)["curve"])
+
+    def parameters(self, arch: Architecture | str) -> int:
+        return self._record(arch, self.seeds[0])["parameters"]
+
+    def macs(self, arch: Architecture | str) -> int:
+        return self._record(arch, self.seeds[0])["macs"]
+
+    def _seed_columns(self, seeds: Iterable[int] | None) -> list[int]:
+        seeds = self.seeds if seeds is None else tuple(seeds)
+        unknown = [s for s in seeds if s not in self.seeds]
+        if unknown or not seeds:
+            raise ValueError(f"seeds {list(seeds)} are not a non-empty subset of "
+                             f"{self.source}'s seeds {list(self.seeds)}")
+        return [self.seeds.index(s) for s in seeds]
+
+    def finals(self, seeds: Iterable[int] | None = None) -> np.ndarray:
+        """(num_archs,) final accuracies in ``archs`` order, averaged over ``seeds`` (all)."""
+        return self._finals[:, self._seed_columns(seeds)].mean(axis=1)
+
+    def final(self, arch: Architecture | str, seeds: Iterable[int] | None = None) -> float:
+        """Mean over ``seeds`` (default all) of the mean validation accuracy of the last
+        ``protocol.final_epochs`` epochs."""
+        arch = self.space.validate(arch)
+        return float(self.finals(seeds)[self._index[arch]])
+
+    def training_cost(self, arch: Architecture | str, seed: int | None = None) -> Cost:
+        """What training ``arch`` once cost (seconds averaged over seeds unless one is named)."""
+        records = [self._record(arch, s) for s in ([seed] if seed is not None else self.seeds)]
+        return Cost(records[0]["cost_epochs"], float(np.mean([r["seconds"] for r in records])))
+
+    def exhaustive_cost(self) -> Cost:
+        """Training every architecture of the space once, with one seed (averaged over seeds)."""
+        total = Cost()
+        for arch in self.archs:
+            total = total + self.training_cost(arch)
+        return total
+
+    def noise_ceiling(self) -> dict[str, float]:
+        """How well training every architecture once ranks them: each seed's finals against
+        the mean of the other seeds', averaged over seeds; over the whole space and within the
+        true top 10%; plus the mean seed-against-seed tau."""
+        if len(self.seeds) < 2:
+            raise ValueError(f"{self.source} has one seed; the noise ceiling needs two or more")
+        one_vs_rest = [self.score(Estimates(dict(zip(self.archs, self.finals([s]))),
+                                            seeds_read=frozenset([s]))) for s in self.seeds]
+        pairs = [(a, b) for i, a in enumerate(self.seeds) for b in self.seeds[i + 1:]]
+        return {
+            "kendall_tau": float(np.mean([s.kendall_tau for s in one_vs_rest])),
+            "spearman": float(np.mean([s.spearman for s in one_vs_rest])),
+            "top_kendall_tau": float(np.mean([s.top_kendall_tau for s in one_vs_rest])),
+            "top_precision": float(np.mean([s.top_precision for s in one_vs_rest])),
+            "regret": float(np.mean([s.regret for s in one_vs_rest])),
+            "seed_vs_seed_kendall_tau": float(np.mean(
+                [kendall_tau(self.finals([a]), self.finals([b])) for a, b in pairs])),
+        }
+
+    def score(self, estimates: Estimates) -> Score:
+        """Score ``estimates`` against the mean of the seeds it never read.
+
+        Rank statistics use the architectures it scored; regret is measured from the best
+        architecture of the whole space, in accuracy points.
+        """
+        unread = [s for s in self.seeds if s not in estimates.seeds_read]
+        if not unread:
+            raise ValueError(f"the estimates read every ground-truth seed {list(self.seeds)} of "
+                             f"{self.source}; nothing unread is left to score them against")
+        archs = [self.space.validate(arch) for arch in estimates.scores]
+        if len(archs) < 2:
+            raise ValueError(f"need estimates for at least 2 architectures, got {len(archs)}")
+        truth_all = self.finals(unread)
+        truth = truth_all[[self._index[a] for a in archs]]
+        estimated = np.array([estimates.scores[a] for a in estimates.scores], dtype=float)
+        top = sorted(top_k_indices(truth, TOP_FRACTION))
+        chosen = self._index[archs[int(np.argmax(estimated))]]
+        return Score(
+            kendall_tau=kendall_tau(estimated, truth),
+            spearman=spearman(estimated, truth),
+            top_kendall_tau=kendall_tau(estimated[top], truth[top]) if len(top) > 1
+            else float("nan"),
+            top_precision=top_k_precision(estimated, truth, TOP_FRACTION),
+            regret=float(100 * (truth_all.max() - truth_all[chosen])),
+            num_archs=len(archs), seeds=tuple(unread))
+
+    def proxy_scores(self) -> dict[str, Score]:
+        """Every zero-cost proxy scored on this table, by name."""
+        shape = {"in_channels": 1, "channels": self.protocol.train.channels}
+        return {proxy.name: self.score(proxy(**shape).estimate(self.archs))
+                for proxy in ZERO_COST_PROXIES}
+
+
+SHIPPED = {"convpool": "convpool.json.gz", "five-op": "five-op.json.gz"}
+
+
+def load(name_or_path: str | Path, *, space: SearchSpace | str | None = None,
+         protocol: Protocol | None = None) -> Bench:
+    """A shipped table by space name (``"convpool"``, ``"five-op"``) or a table file's path.
+
+    Raises ValueError naming the file when it is missing, corrupt or incomplete, or when it
+    was built with another ``space`` or ``protocol`` than the ones given.
+    """
+    if str(name_or_path) in SHIPPED:
+        path = resources.files("nasedu") / "tables" / SHIPPED[str(name_or_path)]
+    else:
+        path = Path(name_or_path)
+        if not path.exists():
+            raise ValueError(f"no table file {str(path)!r}; give a path or one of the shipped "
+                             f"tables {sorted(SHIPPED)}")
+    try:
+        table = json.loads(gzip.decompress(path.read_bytes()))
+        if table.get("format") != FORMAT:
+            raise ValueError(f"format is {table.get('format')!r}, expected {FORMAT!r}")
+        bench = Bench(table, source=str(path))
+    except (OSError, EOFError, json.JSONDecodeError, KeyError, TypeError) as error:
+        raise ValueError(f"{path} is not a readable nasedu table ({type(error).__name__}: "
+                         f"{error}); rebuild it with `python -m nasedu bench build`") from None
+    if space is not None:
+        space = get_space(space) if isinstance(space, str) else space
+        if (bench.space.ops, bench.space.num_layers) != (space.ops, space.num_layers):
+            raise ValueError(f"{path} was built for space {bench.space.name!r} "
+                             f"({bench.space.size} architectures), not {space.name!r}")
+    if protocol is not None and bench.protocol != protocol:
+        raise ValueError(f"{path} was built with protocol {bench.protocol}, not {protocol}")
+    return bench

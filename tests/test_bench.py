@@ -1,0 +1,168 @@
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from nasedu import bench as bench_module
+from nasedu.bench import SHIPPED, Bench, Protocol, build, load, run_one
+from nasedu.estimators import Estimates
+from nasedu.space import Architecture, SearchSpace, get_space
+from nasedu.train import TrainConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = SearchSpace(("conv3x3", "maxpool3x3", "skip"), 1, name="tiny")
+QUICK = Protocol(train=TrainConfig(epochs=2))
+
+
+def runs_by_key(path):
+    table = json.loads(gzip.decompress(Path(path).read_bytes()))
+    # Everything a run's result depends on; wall seconds legitimately differ.
+    return {(r["arch"], r["seed"]): (r["curve"], r["parameters"], r["macs"], r["cost_epochs"])
+            for r in table["runs"]}
+
+
+@pytest.fixture(scope="module")
+def tiny_table(tmp_path_factory):
+    return build(TINY, tmp_path_factory.mktemp("tiny") / "tiny.json.gz", seeds=(0, 1, 2),
+                 protocol=QUICK)
+
+
+def test_build_writes_a_complete_table_that_records_how_it_was_built(tiny_table):
+    bench = load(tiny_table)
+    assert bench.archs == TINY.enumerate() and bench.seeds == (0, 1, 2)
+    assert bench.protocol == QUICK
+    built = bench.table["built"]
+    assert built["torch"] == torch.__version__ and built["date"][:2] == "20"
+    assert bench.curve("conv3x3", 1).epochs == 2
+    assert not Path(str(tiny_table) + ".partial").exists()
+
+
+def test_a_run_depends_only_on_architecture_seed_and_protocol(tiny_table):
+    record = run_one(Architecture.parse("conv3x3"), 1, QUICK)
+    assert record["curve"] == load(tiny_table).curve("conv3x3", 1).to_dict()
+
+
+def test_worker_count_does_not_change_the_table(tiny_table, tmp_path):
+    parallel = build(TINY, tmp_path / "parallel.json.gz", seeds=(0, 1, 2), protocol=QUICK,
+                     workers=2)
+    assert runs_by_key(parallel) == runs_by_key(tiny_table)
+
+
+def test_a_killed_build_resumes_and_equals_an_uninterrupted_one(tmp_path):
+    out = tmp_path / "convpool.json.gz"
+    command = [sys.executable, "-m", "nasedu", "bench", "build", "--space", "convpool",
+               "--seeds", "2", "--epochs", "2", "--quiet", "--out", str(out)]
+    partial = Path(str(out) + ".partial")
+    process = subprocess.Popen(command, cwd=tmp_path)
+    deadline = time.monotonic() + 120
+    while len(list(partial.glob("*_seed*.json"))) < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    saved = len(list(partial.glob("*_seed*.json")))
+    assert 4 <= saved < 16 and not out.exists()
+
+    resumed = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    table = load(out)
+    assert table.table["built"]["resumed_runs"] >= saved
+    uninterrupted = build("convpool", tmp_path / "whole.json.gz", seeds=(0, 1),
+                          protocol=Protocol(train=TrainConfig(epochs=2)))
+    assert runs_by_key(out) == runs_by_key(uninterrupted)
+
+
+def test_resume_refuses_a_partial_build_of_another_protocol(tmp_path):
+    out = tmp_path / "t.json.gz"
+    partial = Path(str(out) + ".partial")
+    partial.mkdir()
+    other = bench_module._manifest(TINY, [0], Protocol(train=TrainConfig(epochs=5)))
+    (partial / "manifest.json").write_text(json.dumps(other))
+    with pytest.raises(ValueError, match="interrupted build of another .*delete that folder"):
+        build(TINY, out, seeds=(0,), protocol=QUICK)
+
+
+def test_noise_ceiling_compares_each_seed_with_the_others(tiny_table):
+    bench = load(tiny_table)
+    ceiling = bench.noise_ceiling()
+    expected = np.mean([bench.score(Estimates(dict(zip(bench.archs, bench.finals([s]))),
+                                              seeds_read=frozenset([s]))).kendall_tau
+                        for s in bench.seeds])
+    assert ceiling["kendall_tau"] == pytest.approx(expected)
+    assert -1 <= ceiling["seed_vs_seed_kendall_tau"] <= 1
+
+
+def test_final_is_the_mean_of_the_last_epochs_over_seeds(tiny_table):
+    bench = load(tiny_table)
+    curves = [bench.curve("pool", s).val_accuracy for s in (0, 2)]
+    tail = bench.protocol.final_epochs
+    assert bench.final("pool", seeds=[0, 2]) == pytest.approx(np.mean([np.mean(c[-tail:])
+                                                                       for c in curves]))
+
+
+def test_score_uses_only_the_seeds_the_estimator_never_read(tiny_table):
+    bench = load(tiny_table)
+    replayed = Estimates(dict(zip(bench.archs, bench.finals([0]))), seeds_read=frozenset([0]))
+    score = bench.score(replayed)
+    assert score.seeds == (1, 2) and score.num_archs == 3
+    with pytest.raises(ValueError, match="read every ground-truth seed"):
+        bench.score(Estimates(replayed.scores, seeds_read=frozenset([0, 1, 2])))
+
+
+def test_regret_is_measured_from_the_best_of_the_space(tiny_table):
+    bench = load(tiny_table)
+    truth = dict(zip(bench.archs, bench.finals()))
+    worst = min(truth, key=truth.get)
+    score = bench.score(Estimates({worst: 1.0, max(truth, key=truth.get): 0.0}))
+    assert score.regret == pytest.approx(100 * (max(truth.values()) - truth[worst]))
+
+
+def test_unknown_architecture_and_seed_are_named(tiny_table):
+    bench = load(tiny_table)
+    with pytest.raises(ValueError, match="'conv5x5' .*not in space 'tiny'"):
+        bench.curve("conv5x5", 0)
+    with pytest.raises(ValueError, match="seed 7 is not in"):
+        bench.curve("conv3x3", 7)
+
+
+def test_missing_corrupt_truncated_and_mismatched_tables_are_named(tiny_table, tmp_path):
+    with pytest.raises(ValueError, match="no table file .*nope.json.gz"):
+        load(tmp_path / "nope.json.gz")
+    corrupt = tmp_path / "corrupt.json.gz"
+    corrupt.write_bytes(b"not a table")
+    with pytest.raises(ValueError, match="corrupt.json.gz is not a readable nasedu table"):
+        load(corrupt)
+    truncated = tmp_path / "truncated.json.gz"
+    truncated.write_bytes(Path(tiny_table).read_bytes()[:200])
+    with pytest.raises(ValueError, match="truncated.json.gz is not a readable nasedu table"):
+        load(truncated)
+    with pytest.raises(ValueError, match="built for space 'tiny'"):
+        load(tiny_table, space="convpool")
+    with pytest.raises(ValueError, match="built with protocol"):
+        load(tiny_table, protocol=Protocol())
+
+
+def test_incomplete_table_is_named(tiny_table, tmp_path):
+    table = json.loads(gzip.decompress(Path(tiny_table).read_bytes()))
+    table["runs"] = table["runs"][:-1]
+    path = tmp_path / "incomplete.json.gz"
+    path.write_bytes(gzip.compress(json.dumps(table).encode()))
+    with pytest.raises(ValueError, match="incomplete.json.gz: table is incomplete: 1 runs"):
+        load(path)
+
+
+def test_bad_build_arguments_are_named(tmp_path):
+    with pytest.raises(ValueError, match="workers=0"):
+        build(TINY, tmp_path / "x.json.gz", workers=0)
+    with pytest.raises(ValueError, match="distinct"):
+        build(TINY, tmp_path / "x.json.gz", seeds=(1, 1))
+    with pytest.raises(ValueError, match="unknown dataset"):
+        build(TINY, tmp_path / "x.json.gz", protocol=Protocol(dataset="imagenet"))
