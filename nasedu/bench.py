@@ -42,7 +42,7 @@ from .estimators import ZERO_COST_PROXIES, Estimates
 from .metrics import kendall_tau, regret, spearman, top_k_indices, top_k_precision
 from .models import count_macs, count_parameters
 from .space import Architecture, SearchSpace, get_space
-from .train import LearningCurve, TrainConfig, train
+from .train import LearningCurve, TrainConfig, progress_bar, train
 
 FORMAT = "nasedu-bench/1"
 TOP_FRACTION = 0.1
@@ -190,9 +190,8 @@ def build(space: SearchSpace | str, out: str | Path, *, seeds: Sequence[int] = (
 
 def _run_jobs(jobs: list, workers: int, progress: bool, total: int,
               initial: int) -> Iterable[dict]:
-    from tqdm.auto import tqdm
-    with tqdm(total=total, initial=initial, disable=not progress, unit="run",
-              desc="ground truth") as bar:
+    with progress_bar(progress, total=total, initial=initial, unit="run",
+                      desc="ground truth") as bar:
         if workers == 1:
             for job in jobs:
                 yield _run_job(job)

@@ -92,6 +92,29 @@ def seeded(seed: int) -> Iterator[None]:
         yield
 
 
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "_NoBar":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def progress_bar(show: bool, **options):
+    """A tqdm bar (notebook-aware, removed when done) if ``show``, else one that does nothing;
+    tqdm is imported only when shown, since ``tqdm.auto`` is slow to import."""
+    if not show:
+        return _NoBar()
+    from tqdm.auto import tqdm
+    return tqdm(leave=False, mininterval=0.5, **options)
+
+
 @contextmanager
 def thread_count(threads: int | None) -> Iterator[None]:
     """Run the block with ``threads`` intra-op CPU threads (None: leave as is)."""
@@ -178,50 +201,76 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimiz
                            momentum=config.momentum, weight_decay=config.weight_decay)
 
 
-def train(arch_or_model: Architecture | str | nn.Module, data: Dataset,
-          config: TrainConfig = TrainConfig(), *, seed: int = 0,
-          device: str | torch.device | None = None, callback: EpochCallback | None = None,
-          progress: bool = False, threads: int | None = None) -> TrainResult:
-    """Train an architecture from scratch (or continue training a given model) on ``data``.
+class Run:
+    """One network in training, advanced epoch by epoch and resumable: advancing a run to
+    epoch 3 and later to epoch 5 gives exactly the curve of an uninterrupted 5-epoch run, since
+    the model, the optimiser's momentum and the shuffling generator all carry over. Early
+    stopping rules that pause runs and resume the promising ones (successive halving) rely on it.
 
     Weights are drawn from ``seed`` and batches shuffled by a generator seeded with ``seed``,
     so on CPU the same seed gives the same curve bit for bit (for a fixed thread count).
-    ``device`` defaults to the data's device. After every epoch the validation and test
-    accuracies are recorded and ``callback(epoch, curve)`` may return True to stop.
-
     Before each evaluation the BN statistics are recalibrated on the training set (see
     ``recalibrate_bn``). Cost counts the training passes, plus the forward-only passes of
     that recalibration and of the validation evaluation (one third each); the test pass is the
     benchmark's bookkeeping, not part of a strategy's cost.
     """
-    device = data.device if device is None else resolve_device(device)
-    if data.device != device:
-        data = data.to(device)
-    if isinstance(arch_or_model, nn.Module):
-        model = arch_or_model.to(device)
-    else:
-        model = build_child(arch_or_model, data, config, seed).to(device)
-    optimizer = make_optimizer(model, config)
-    generator = torch.Generator().manual_seed(seed)
-    curve = LearningCurve()
-    stopped = False
-    started = time.perf_counter()
-    with thread_count(threads):
-        epochs = range(1, config.epochs + 1)
-        if progress:
-            from tqdm.auto import tqdm
-            epochs = tqdm(epochs, desc=getattr(model, "arch", "training"), leave=False)
-        for epoch in epochs:
-            curve.train_loss.append(train_epoch(model, optimizer, data, config.batch_size,
-                                                generator))
-            recalibrate_bn(model, data.x_train)
-            curve.val_accuracy.append(accuracy(model, data.x_val, data.y_val))
-            curve.test_accuracy.append(accuracy(model, data.x_test, data.y_test))
-            if callback is not None and callback(epoch, curve):
-                stopped = epoch < config.epochs
-                break
-    seconds = time.perf_counter() - started
-    cost = Cost.of_examples(trained=curve.epochs * len(data.x_train),
-                            evaluated=curve.epochs * (len(data.x_train) + len(data.x_val)),
-                            train_size=len(data.x_train), seconds=seconds)
-    return TrainResult(curve, cost, model, stopped)
+
+    def __init__(self, arch_or_model: Architecture | str | nn.Module, data: Dataset,
+                 config: TrainConfig = TrainConfig(), *, seed: int = 0,
+                 device: str | torch.device | None = None) -> None:
+        device = data.device if device is None else resolve_device(device)
+        self.data = data if data.device == device else data.to(device)
+        if isinstance(arch_or_model, nn.Module):
+            self.model = arch_or_model.to(device)
+        else:
+            self.model = build_child(arch_or_model, self.data, config, seed).to(device)
+        self.config = config
+        self.optimizer = make_optimizer(self.model, config)
+        self.generator = torch.Generator().manual_seed(seed)
+        self.curve = LearningCurve()
+        self.cost = Cost()
+
+    def advance_to(self, epoch: int, *, callback: EpochCallback | None = None,
+                   progress: bool = False, threads: int | None = None) -> bool:
+        """Train until ``epoch`` epochs are done (at most ``config.epochs``); after each epoch
+        ``callback(epoch, curve)`` may return True to stop. Returns True if it stopped early."""
+        if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+            raise ValueError(f"epoch must be a non-negative integer, but got {epoch=}")
+        target, data = min(epoch, self.config.epochs), self.data
+        started, done = time.perf_counter(), self.curve.epochs
+        stopped = False
+        with thread_count(threads):
+            bar = progress_bar(progress, total=target - done, unit="epoch",
+                               desc=str(getattr(self.model, "arch", "training")))
+            while self.curve.epochs < target:
+                self.curve.train_loss.append(train_epoch(self.model, self.optimizer, data,
+                                                         self.config.batch_size,
+                                                         self.generator))
+                recalibrate_bn(self.model, data.x_train)
+                self.curve.val_accuracy.append(accuracy(self.model, data.x_val, data.y_val))
+                self.curve.test_accuracy.append(accuracy(self.model, data.x_test, data.y_test))
+                bar.update()
+                if callback is not None and callback(self.curve.epochs, self.curve):
+                    stopped = self.curve.epochs < target
+                    break
+            bar.close()
+        epochs = self.curve.epochs - done
+        self.cost = self.cost + Cost.of_examples(
+            trained=epochs * len(data.x_train),
+            evaluated=epochs * (len(data.x_train) + len(data.x_val)),
+            train_size=len(data.x_train), seconds=time.perf_counter() - started)
+        return stopped
+
+
+def train(arch_or_model: Architecture | str | nn.Module, data: Dataset,
+          config: TrainConfig = TrainConfig(), *, seed: int = 0,
+          device: str | torch.device | None = None, callback: EpochCallback | None = None,
+          progress: bool = False, threads: int | None = None) -> TrainResult:
+    """Train an architecture from scratch (or continue training a given model) on ``data`` for
+    ``config.epochs`` epochs; see ``Run`` for seeding, evaluation and cost. ``device``
+    defaults to the data's device; ``callback(epoch, curve)`` may return True to stop.
+    """
+    run = Run(arch_or_model, data, config, seed=seed, device=device)
+    stopped = run.advance_to(config.epochs, callback=callback, progress=progress,
+                             threads=threads)
+    return TrainResult(run.curve, run.cost, run.model, stopped)

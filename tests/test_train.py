@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from nasedu.cost import Cost
-from nasedu.train import TrainConfig, accuracy, build_child, seeded, train
+from nasedu.train import Run, TrainConfig, accuracy, build_child, seeded, train
 
 QUICK = TrainConfig(epochs=3)
 
@@ -114,3 +114,21 @@ def test_cost_addition_and_fraction():
     total = Cost(1.0, 2.0) + Cost(3.0, 4.0)
     assert total == Cost(4.0, 6.0)
     assert total.fraction_of(Cost(8.0, 12.0)) == Cost(0.5, 0.5)
+
+
+def test_a_paused_and_resumed_run_equals_an_uninterrupted_one(digits):
+    paused = Run("conv -> pool", digits, TrainConfig(epochs=3), seed=1)
+    paused.advance_to(1)
+    assert paused.curve.epochs == 1
+    paused.advance_to(3)
+    whole = train("conv -> pool", digits, TrainConfig(epochs=3), seed=1)
+    assert paused.curve == whole.curve
+    assert paused.cost.epochs == pytest.approx(whole.cost.epochs)
+
+
+def test_a_run_never_goes_past_its_protocol(digits):
+    run = Run("pool", digits, TrainConfig(epochs=2), seed=0)
+    run.advance_to(5)
+    assert run.curve.epochs == 2
+    with pytest.raises(ValueError, match="epoch=-1"):
+        run.advance_to(-1)

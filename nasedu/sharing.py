@@ -1,0 +1,196 @@
+"""Weight sharing: train one supernet, then evaluate every candidate with inherited weights.
+
+Training is single-path one-shot (SPOS, Guo et al. 2020): each step samples one path and
+updates only that path's weights. The alternative sampler is FairNAS's strict fairness (Chu
+et al. 2021): each step trains one path per op so that every op of every layer receives
+exactly one gradient per step, then updates once.
+
+Candidates are then *evaluated*, not trained. The BN statistics a supernet accumulated are a
+mixture over every path it trained, so each candidate's BN layers are first recalibrated on
+a batch of training images through its own path. Candidates sharing a prefix of layers share
+that prefix's activations and recalibrated statistics, so ``evaluate_all`` walks the prefix
+tree instead of evaluating each candidate from scratch.
+
+>>> from nasedu.data import load_dataset
+>>> from nasedu.space import get_space
+>>> data = load_dataset("digits")
+>>> supernet, cost = train_supernet(get_space("convpool"), data, SupernetConfig(epochs=1))
+>>> scores = evaluate_all(supernet, get_space("convpool").enumerate(), data)
+>>> len(scores)
+8
+"""
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import asdict, dataclass
+from typing import Iterator, Sequence
+
+import torch
+from torch import nn
+
+from .cost import Cost
+from .data import Dataset
+from .models import DEFAULT_CHANNELS, SuperNet
+from .space import Architecture, SearchSpace
+from .train import accuracy, progress_bar, recalibrate_bn, seeded
+
+SAMPLERS = ("uniform", "fair")
+
+
+@dataclass(frozen=True)
+class SupernetConfig:
+    """How a supernet is trained."""
+
+    epochs: float = 8.0             # budget in epoch-equivalents of training examples
+    batch_size: int = 64            # examples per path per step
+    learning_rate: float = 0.05     # constant SGD learning rate
+    momentum: float = 0.9           # SGD momentum
+    weight_decay: float = 5e-4      # L2 penalty on the weights a step touches
+    sampler: str = "uniform"        # "uniform" (SPOS) or "fair" (FairNAS strict fairness)
+    channels: int = DEFAULT_CHANNELS  # width; the same as the stand-alone networks
+    recalibration_size: int = 256   # training images per candidate for BN recalibration
+
+    def __post_init__(self) -> None:
+        if self.sampler not in SAMPLERS:
+            raise ValueError(f"unknown sampler {self.sampler!r}; choose from {list(SAMPLERS)}")
+        if not isinstance(self.epochs, (int, float)) or not self.epochs > 0:
+            raise ValueError(f"the budget must be positive, but got epochs={self.epochs!r}")
+        for name in ("batch_size", "channels", "recalibration_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, but got {name}={value!r}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def uniform_paths(space: SearchSpace, generator: torch.Generator) -> Iterator[list[Architecture]]:
+    """SPOS: each step one path, every op of every layer drawn uniformly and independently."""
+    while True:
+        picks = torch.randint(len(space.ops), (space.num_layers,), generator=generator)
+        yield [Architecture(tuple(space.ops[i] for i in picks.tolist()))]
+
+
+def fair_paths(space: SearchSpace, generator: torch.Generator) -> Iterator[list[Architecture]]:
+    """FairNAS: each step ``len(ops)`` paths built from one random permutation of the ops per
+    layer, so each op of each layer appears in exactly one of them."""
+    n = len(space.ops)
+    while True:
+        permutations = [torch.randperm(n, generator=generator).tolist()
+                        for _ in range(space.num_layers)]
+        yield [Architecture(tuple(space.ops[perm[j]] for perm in permutations))
+               for j in range(n)]
+
+
+def training_batches(data: Dataset, batch_size: int,
+                     generator: torch.Generator) -> Iterator[torch.Tensor]:
+    """Endless index batches: one shuffled pass over the training set after another."""
+    while True:
+        order = torch.randperm(len(data.x_train), generator=generator).to(data.device)
+        for start in range(0, len(order) - batch_size + 1, batch_size):
+            yield order[start:start + batch_size]
+
+
+def train_supernet(space: SearchSpace, data: Dataset, config: SupernetConfig = SupernetConfig(),
+                   *, seed: int = 0, progress: bool = False) -> tuple[SuperNet, Cost]:
+    """Train a supernet for ``config.epochs`` epoch-equivalents; returns it and the cost.
+
+    Unsampled weights get no gradient (``None``), so SGD leaves them, their momentum and their
+    weight decay untouched: a step moves exactly the sampled path(s).
+    """
+    with seeded(seed):
+        supernet = SuperNet(space, in_channels=data.input_channels,
+                            num_classes=data.num_classes, channels=config.channels)
+    supernet = supernet.to(data.device).train()
+    optimizer = torch.optim.SGD(supernet.parameters(), lr=config.learning_rate,
+                                momentum=config.momentum, weight_decay=config.weight_decay)
+    generator = torch.Generator().manual_seed(seed)
+    sampler = uniform_paths if config.sampler == "uniform" else fair_paths
+    paths, batches = sampler(space, generator), training_batches(data, config.batch_size,
+                                                                 generator)
+    budget = config.epochs * len(data.x_train)  # examples passed forward and backward
+    trained = 0
+    started = time.perf_counter()
+    with progress_bar(progress, total=round(budget), unit="ex", desc="supernet") as bar:
+        while trained < budget:
+            step_paths = next(paths)
+            optimizer.zero_grad(set_to_none=True)
+            for path in step_paths:
+                batch = next(batches)
+                loss = nn.functional.cross_entropy(supernet(data.x_train[batch], path),
+                                                   data.y_train[batch])
+                loss.backward()
+                trained += len(batch)
+            optimizer.step()
+            bar.update(config.batch_size * len(step_paths))
+    cost = Cost.of_examples(trained, 0, len(data.x_train), time.perf_counter() - started)
+    return supernet, cost
+
+
+def recalibration_images(data: Dataset, size: int, seed: int = 0) -> torch.Tensor:
+    """A fixed random subset of the training images used to recalibrate BN statistics."""
+    generator = torch.Generator().manual_seed(seed)
+    size = min(size, len(data.x_train))
+    return data.x_train[torch.randperm(len(data.x_train), generator=generator)[:size]
+                        .to(data.device)]
+
+
+def evaluate_one(supernet: SuperNet, arch: Architecture | str, images: torch.Tensor,
+                 recalibration: torch.Tensor, labels: torch.Tensor) -> float:
+    """The one-by-one way: inherit the path's weights, recalibrate BN, measure accuracy."""
+    child = supernet.inherit(arch)
+    recalibrate_bn(child, recalibration, batch_size=len(recalibration))
+    return accuracy(child, images, labels, batch_size=len(images))
+
+
+@torch.no_grad()
+def _through(module: nn.Module, recalibration: torch.Tensor,
+             images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pass both sets through a copy of ``module`` whose BN statistics are recalibrated on
+    ``recalibration``: (training-mode output for the next recalibration, eval-mode output)."""
+    if not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules()):
+        module.eval()
+        return module(recalibration), module(images)
+    module = copy.deepcopy(module)
+    for norm in module.modules():
+        if isinstance(norm, nn.modules.batchnorm._BatchNorm):
+            norm.reset_running_stats()
+            norm.momentum = None
+    module.train()
+    recalibrated = module(recalibration)  # one batch: statistics are exactly this batch's
+    module.eval()
+    return recalibrated, module(images)
+
+
+@torch.no_grad()
+def evaluate_all(supernet: SuperNet, archs: Sequence[Architecture], data: Dataset,
+                 config: SupernetConfig = SupernetConfig(), *,
+                 seed: int = 0) -> dict[Architecture, float]:
+    """Validation accuracy of every architecture in ``archs`` with inherited weights and
+    recalibrated BN, by walking the tree of shared prefixes: a prefix's activations (and
+    statistics) are computed once for all the candidates that start with it.
+
+    Gives the same accuracies as ``evaluate_one`` on each candidate.
+    """
+    archs = [supernet.space.validate(arch) for arch in archs]
+    recalibration = recalibration_images(data, config.recalibration_size, seed)
+    was_training = supernet.training
+    scores: dict[Architecture, float] = {}
+
+    def walk(depth: int, recal: torch.Tensor, images: torch.Tensor,
+             below: list[Architecture]) -> None:
+        if depth == supernet.space.num_layers:
+            supernet.head.eval()
+            predictions = supernet.head(images).argmax(dim=1)
+            scores[below[0]] = (predictions == data.y_val).sum().item() / len(data.y_val)
+            return
+        for op in dict.fromkeys(arch.ops[depth] for arch in below):  # first-seen order
+            next_recal, next_images = _through(supernet.layers[depth][op], recal, images)
+            walk(depth + 1, next_recal, next_images,
+                 [arch for arch in below if arch.ops[depth] == op])
+
+    recal, images = _through(supernet.stem, recalibration, data.x_val)
+    walk(0, recal, images, list(dict.fromkeys(archs)))
+    supernet.train(was_training)
+    return {arch: scores[arch] for arch in archs}

@@ -1,0 +1,143 @@
+import itertools
+
+import pytest
+import torch
+from torch import nn
+
+from nasedu.estimators import WeightSharing
+from nasedu.models import SuperNet
+from nasedu.sharing import (SupernetConfig, evaluate_all, evaluate_one, fair_paths,
+                            recalibration_images, train_supernet, uniform_paths)
+from nasedu.space import Architecture, SearchSpace, get_space
+from nasedu.train import recalibrate_bn
+
+CONVPOOL = get_space("convpool")
+SMALL = SearchSpace(("conv3x3", "conv5x5", "maxpool3x3", "skip"), 3, name="small")
+
+
+@pytest.fixture(scope="module")
+def trained(digits):
+    supernet, cost = train_supernet(SMALL, digits, SupernetConfig(epochs=2), seed=0)
+    return supernet
+
+
+def test_inherited_child_computes_what_the_supernet_path_computes(trained, digits):
+    images = digits.x_val[:16]
+    trained.eval()
+    for arch in SMALL.sample(6, seed=0):
+        child = trained.inherit(arch).eval()
+        assert torch.equal(child(images), trained(images, arch))
+    trained.train()
+
+
+def test_inherited_weights_are_copies_not_views(trained):
+    arch = Architecture.parse("conv3x3-skip-skip")
+    child = trained.inherit(arch)
+    with torch.no_grad():
+        child.layers[0][0].weight.add_(1.0)
+    assert not torch.equal(child.layers[0][0].weight, trained.layers[0]["conv3x3"][0].weight)
+
+
+def one_step_budget(data, batch_size=64):
+    return SupernetConfig(epochs=batch_size / len(data.x_train), batch_size=batch_size)
+
+
+def test_a_training_step_moves_only_the_sampled_path(digits):
+    config = one_step_budget(digits)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        before = SuperNet(SMALL, channels=config.channels)
+    after, cost = train_supernet(SMALL, digits, config, seed=0)
+    sampled, = next(uniform_paths(SMALL, torch.Generator().manual_seed(0)))
+    for layer, op in itertools.product(range(SMALL.num_layers), SMALL.ops):
+        old = nn.utils.parameters_to_vector(before.layers[layer][op].parameters()) \
+            if list(before.layers[layer][op].parameters()) else None
+        if old is None:
+            continue
+        new = nn.utils.parameters_to_vector(after.layers[layer][op].parameters())
+        assert torch.equal(old, new) == (op != sampled.ops[layer]), (layer, op)
+    assert cost.epochs == pytest.approx(64 / len(digits.x_train))
+
+
+def test_fair_sampler_trains_every_op_of_every_layer_once_per_step():
+    step = next(fair_paths(SMALL, torch.Generator().manual_seed(3)))
+    assert len(step) == len(SMALL.ops)
+    for layer in range(SMALL.num_layers):
+        assert sorted(arch.ops[layer] for arch in step) == sorted(SMALL.ops)
+
+
+def test_uniform_sampler_covers_the_ops_evenly():
+    paths = uniform_paths(SMALL, torch.Generator().manual_seed(0))
+    counts = {op: 0 for op in SMALL.ops}
+    for _ in range(2000):
+        counts[next(paths)[0].ops[0]] += 1
+    assert all(400 < count < 600 for count in counts.values())
+
+
+def test_same_seed_same_supernet(digits):
+    config = SupernetConfig(epochs=0.5, sampler="fair")
+    first, _ = train_supernet(CONVPOOL, digits, config, seed=4)
+    second, _ = train_supernet(CONVPOOL, digits, config, seed=4)
+    for a, b in zip(first.state_dict().values(), second.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def test_recalibration_sets_bn_statistics_to_the_paths_own_batch_statistics(trained, digits):
+    arch = Architecture.parse("conv5x5-conv3x3-skip")
+    child = trained.inherit(arch)
+    images = recalibration_images(digits, 256)
+    stale = child.layers[1][1].running_mean.clone()
+    recalibrate_bn(child, images, batch_size=len(images))
+    with torch.no_grad():
+        features = child.layers[0](child.stem(images))  # input of layer 1, through its path
+        expected = child.layers[1][0](features).mean(dim=(0, 2, 3))
+    assert torch.allclose(child.layers[1][1].running_mean, expected, atol=1e-5)
+    assert not torch.allclose(stale, expected, atol=1e-3)
+
+
+def test_tree_evaluation_equals_one_by_one_evaluation(trained, digits):
+    archs = SMALL.enumerate()
+    tree = evaluate_all(trained, archs, digits)
+    images = recalibration_images(digits, SupernetConfig().recalibration_size)
+    one_by_one = {arch: evaluate_one(trained, arch, digits.x_val, images, digits.y_val)
+                  for arch in archs}
+    assert tree == one_by_one
+    assert len(set(tree.values())) > 5  # a real spread, not a constant
+
+
+def test_tree_evaluation_leaves_the_supernet_unchanged(trained, digits):
+    before = {k: v.clone() for k, v in trained.state_dict().items()}
+    evaluate_all(trained, SMALL.sample(5, seed=1), digits)
+    assert all(torch.equal(before[k], v) for k, v in trained.state_dict().items())
+
+
+def test_weight_sharing_estimator_scores_and_charges_its_cost(digits):
+    estimator = WeightSharing(CONVPOOL, digits, SupernetConfig(epochs=1), seed=0)
+    estimates = estimator.estimate(CONVPOOL.enumerate())
+    assert set(estimates.scores) == set(CONVPOOL.enumerate())
+    assert estimates.seeds_read == frozenset()
+    evaluated = 8 * (256 + len(digits.x_val)) / len(digits.x_train) / 3
+    assert estimates.cost.epochs == pytest.approx(1 + evaluated, abs=0.1)
+
+
+def test_forward_with_an_architecture_of_another_space_names_it(trained):
+    with pytest.raises(ValueError, match="'avgpool3x3' .*not in space 'small'"):
+        trained(torch.zeros(1, 1, 8, 8), "conv -> avgpool3x3 -> conv")
+    with pytest.raises(ValueError, match="has 2 layers"):
+        trained.inherit("conv -> conv")
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("epochs", 0, "budget must be positive"), ("sampler", "greedy", "unknown sampler 'greedy'"),
+    ("batch_size", 0, "batch_size must be a positive integer")])
+def test_bad_supernet_configs_are_named(field, value, message):
+    with pytest.raises(ValueError, match=message):
+        SupernetConfig(**{field: value})
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device; none here")
+def test_weight_sharing_runs_on_cuda(digits):
+    data = digits.to("cuda")
+    supernet, _ = train_supernet(CONVPOOL, data, SupernetConfig(epochs=1))
+    assert next(supernet.parameters()).is_cuda
+    assert len(evaluate_all(supernet, CONVPOOL.enumerate(), data)) == 8
