@@ -15,13 +15,20 @@ from __future__ import annotations
 import abc
 import time
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
 
 from .cost import Cost
 from .data import Dataset
 from .models import DEFAULT_CHANNELS, ChildNet, count_macs, count_parameters
+from .pruning import Rule
 from .sharing import SupernetConfig, evaluate_all, train_supernet
 from .space import Architecture, SearchSpace
+from .train import Run, TrainConfig
+
+if TYPE_CHECKING:
+    from .bench import Bench
 
 
 @dataclass(frozen=True)
@@ -122,3 +129,106 @@ class WeightSharing(Estimator):
             train_size=len(self.data.x_train), seconds=time.perf_counter() - started)
         self.supernet_ = supernet
         return Estimates(scores, training_cost + evaluation_cost)
+
+
+class ReplayTrainer:
+    """Replays one seed of a ground-truth table: "training" a run to epoch e reads its first e
+    recorded epochs. Cost charges each run the share of its recorded training it replayed."""
+
+    def __init__(self, bench: "Bench", seed: int) -> None:
+        bench.curve(bench.archs[0], seed)  # fails clearly on a seed the table lacks
+        self.bench = bench
+        self.seed = seed
+        self.max_epochs = bench.protocol.train.epochs
+        self.reached: dict[Architecture, int] = {}
+
+    def advance(self, arch: Architecture, epoch: int) -> list[float]:
+        self.reached[arch] = max(self.reached.get(arch, 0), min(epoch, self.max_epochs))
+        return self.bench.curve(arch, self.seed).val_accuracy[:epoch]
+
+    @property
+    def cost(self) -> Cost:
+        total = Cost()
+        for arch, epochs in self.reached.items():
+            full = self.bench.training_cost(arch, self.seed)
+            total = total + Cost(full.epochs * epochs / self.max_epochs,
+                                 full.seconds * epochs / self.max_epochs)
+        return total
+
+
+class LiveTrainer:
+    """Really trains: one resumable ``Run`` per architecture, advanced on demand."""
+
+    def __init__(self, data: Dataset, config: TrainConfig, seed: int = 0) -> None:
+        self.data = data
+        self.config = config
+        self.seed = seed
+        self.max_epochs = config.epochs
+        self.runs: dict[Architecture, Run] = {}
+
+    def advance(self, arch: Architecture, epoch: int) -> list[float]:
+        if arch not in self.runs:
+            self.runs[arch] = Run(arch, self.data, self.config, seed=self.seed)
+        self.runs[arch].advance_to(epoch)
+        return list(self.runs[arch].curve.val_accuracy)
+
+    @property
+    def cost(self) -> Cost:
+        total = Cost()
+        for run in self.runs.values():
+            total = total + run.cost
+        return total
+
+
+def rank_observed(curves: dict[Architecture, list[float]], final_epochs: int) -> dict:
+    """Scores from the curves a pruning rule left: runs trained longer rank above runs stopped
+    earlier (they survived a comparison), and among equals the mean of their last
+    ``final_epochs`` observed accuracies decides."""
+    return {arch: len(curve) + 0.5 * float(np.mean(curve[-final_epochs:]))
+            for arch, curve in curves.items()}
+
+
+class EarlyStopping(Estimator):
+    """Run a pruning rule over the candidates and rank them by what it observed.
+
+    ``mode="replay"`` replays seed ``seed`` of the ground-truth table ``bench`` (a whole
+    search in milliseconds; that seed counts as read); ``mode="live"`` really trains on
+    ``data`` with ``config``. Both drive the same rule code. Sequential rules meet the
+    candidates in an order shuffled by ``seed``.
+    """
+
+    name = "early stopping"
+
+    def __init__(self, rule: Rule, *, mode: str = "replay", bench: "Bench | None" = None,
+                 data: Dataset | None = None, config: TrainConfig | None = None,
+                 seed: int = 0, final_epochs: int = 6) -> None:
+        if mode not in ("replay", "live"):
+            raise ValueError(f"unknown mode {mode!r}; choose from ['replay', 'live']")
+        if mode == "replay" and bench is None:
+            raise ValueError("replay mode needs a ground-truth table: pass bench=load(...)")
+        if mode == "live" and data is None:
+            raise ValueError("live mode needs data to train on: pass data=load_dataset(...)")
+        self.rule = rule
+        self.mode = mode
+        self.bench = bench
+        self.data = data
+        self.config = config
+        self.seed = seed
+        self.final_epochs = final_epochs
+
+    def trainer(self) -> "ReplayTrainer | LiveTrainer":
+        if self.mode == "replay":
+            return ReplayTrainer(self.bench, self.seed)
+        config = self.config if self.config is not None else TrainConfig()
+        return LiveTrainer(self.data, config, self.seed)
+
+    def estimate(self, archs: Sequence[Architecture]) -> Estimates:
+        order = list(archs)
+        np.random.default_rng(self.seed).shuffle(order)
+        trainer = self.trainer()
+        observed = self.rule.run(order, trainer)
+        self.observed_ = observed
+        scores = rank_observed(observed, self.final_epochs)
+        read = frozenset([self.seed]) if self.mode == "replay" else frozenset()
+        # Replay charges the recorded cost of the epochs it read, not the replay's own time.
+        return Estimates({arch: scores[arch] for arch in archs}, trainer.cost, read)

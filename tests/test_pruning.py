@@ -1,0 +1,139 @@
+import pytest
+
+from nasedu.bench import Protocol, build, load
+from nasedu.curves import LastValue, Prediction
+from nasedu.estimators import EarlyStopping, LiveTrainer, ReplayTrainer
+from nasedu.pruning import (Hyperband, MedianStopping, PredictiveStopping, SuccessiveHalving,
+                            median_stops, probability_of_improvement, promote, rungs)
+from nasedu.space import get_space
+from nasedu.train import TrainConfig
+
+
+class Replay:
+    """A trainer over hand-made curves that records what each rule asked for."""
+
+    def __init__(self, curves):
+        self.curves = curves
+        self.max_epochs = len(next(iter(curves.values())))
+        self.requests = []
+
+    def advance(self, key, epoch):
+        self.requests.append((key, epoch))
+        return self.curves[key][:epoch]
+
+
+CURVES = {
+    "good": [0.5, 0.7, 0.80, 0.85, 0.88, 0.90, 0.91, 0.92, 0.92],
+    "slow": [0.1, 0.2, 0.40, 0.60, 0.80, 0.90, 0.93, 0.94, 0.95],
+    "fair": [0.4, 0.6, 0.70, 0.75, 0.78, 0.80, 0.81, 0.81, 0.82],
+    "poor": [0.2, 0.3, 0.35, 0.40, 0.42, 0.44, 0.45, 0.45, 0.46],
+    "bad":  [0.1, 0.1, 0.12, 0.15, 0.15, 0.16, 0.16, 0.17, 0.17],
+}
+
+
+def lengths(observed):
+    return {key: len(curve) for key, curve in observed.items()}
+
+
+def test_median_stops_below_the_median_only():
+    assert median_stops(0.4, [0.3, 0.5, 0.6])
+    assert not median_stops(0.5, [0.3, 0.5, 0.6])
+    assert not median_stops(0.1, [])
+
+
+def test_promote_keeps_the_best_first_and_breaks_ties_by_order():
+    assert promote({"a": 0.5, "b": 0.9, "c": 0.5}, 2) == ["b", "a"]
+
+
+def test_probability_of_improvement_is_a_normal_tail():
+    assert probability_of_improvement(Prediction(0.8, 0.1), 0.8) == pytest.approx(0.5)
+    assert probability_of_improvement(Prediction(0.6, 0.1), 0.8) == pytest.approx(0.02275,
+                                                                                  abs=1e-4)
+    assert probability_of_improvement(Prediction(0.9, 0.0), 0.8) == 1.0
+    assert probability_of_improvement(Prediction(float("nan"), 0.1), 0.8) == 1.0
+
+
+def test_rungs_multiply_by_the_reduction_factor_up_to_full_training():
+    assert rungs(1, 3, 12) == [1, 3, 9, 12]
+    assert rungs(2, 2, 8) == [2, 4, 8]
+
+
+def test_median_stopping_decisions():
+    observed = MedianStopping(warmup_epochs=2, min_runs=2).run(list(CURVES), Replay(CURVES))
+    # good, slow: fewer than two earlier runs, so they run to the end. fair keeps up with the
+    # median of good and slow until epoch 5, where its best, 0.78, falls below (0.88 + 0.80)/2.
+    # poor at epoch 2: 0.3 < median(0.7, 0.2, 0.6); bad at epoch 2: 0.1 < 0.45.
+    assert lengths(observed) == {"good": 9, "slow": 9, "fair": 5, "poor": 2, "bad": 2}
+
+
+def test_successive_halving_decisions():
+    trainer = Replay(CURVES)
+    observed = SuccessiveHalving(min_epochs=1, reduction=2).run(list(CURVES), trainer)
+    # Rungs 1, 2, 4, 8, 9. Epoch 1 keeps 3 of 5 (good 0.5, fair 0.4, poor 0.2); epoch 2
+    # keeps 2 (good, fair); epoch 4 keeps good; it alone trains to 8 and 9.
+    assert lengths(observed) == {"good": 9, "slow": 1, "fair": 4, "poor": 2, "bad": 1}
+
+
+def test_hyperband_decisions():
+    observed = Hyperband(min_epochs=3, reduction=3).run(list(CURVES), Replay(CURVES))
+    # Brackets start at epochs 3 and 9 and get 3 and 2 runs (sizes 2*3 : 1*1, rounded):
+    # bracket 1 (good, slow, fair) keeps good after epoch 3; bracket 2 trains poor and bad.
+    assert lengths(observed) == {"good": 9, "slow": 3, "fair": 3, "poor": 9, "bad": 9}
+
+
+def test_predictive_stopping_decisions():
+    rule = PredictiveStopping(predictor=LastValue(epochs=9, final_epochs=3), delta=0.05,
+                              min_epochs=3)
+    observed = rule.run(list(CURVES), Replay(CURVES))
+    # good finishes with best 0.917; slow's last value at epoch 3 (0.4) with its noise is far
+    # below, stopped; fair (0.70, 3 epochs) too; poor and bad also.
+    assert lengths(observed) == {"good": 9, "slow": 3, "fair": 3, "poor": 3, "bad": 3}
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: SuccessiveHalving(reduction=1), "reduction factor must be an integer of at least 2"),
+    (lambda: Hyperband(min_epochs=0), "min_epochs must be a positive integer"),
+    (lambda: MedianStopping(min_runs=0), "min_runs must be a positive integer"),
+    (lambda: PredictiveStopping(delta=1.5), "delta must be in"),
+    (lambda: rungs(20, 3, 12), "smaller than one rung"),
+])
+def test_bad_rule_arguments_are_named(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+@pytest.fixture(scope="module")
+def small_table(tmp_path_factory):
+    path = tmp_path_factory.mktemp("es") / "convpool.json.gz"
+    return load(build("convpool", path, seeds=(0, 1), protocol=Protocol(
+        train=TrainConfig(epochs=4))))
+
+
+@pytest.mark.parametrize("rule", [SuccessiveHalving(min_epochs=1, reduction=2),
+                                  MedianStopping(warmup_epochs=1, min_runs=2)])
+def test_live_and_replay_make_the_same_decisions(small_table, digits, rule):
+    archs = small_table.archs
+    from nasedu.bench import protocol_data
+    data = protocol_data(small_table.protocol)
+    live = EarlyStopping(rule, mode="live", data=data, config=small_table.protocol.train,
+                         seed=1)
+    replay = EarlyStopping(rule, mode="replay", bench=small_table, seed=1)
+    live_estimates, replay_estimates = live.estimate(archs), replay.estimate(archs)
+    assert live.observed_ == replay.observed_
+    assert live_estimates.scores == replay_estimates.scores
+    assert replay_estimates.seeds_read == {1} and live_estimates.seeds_read == frozenset()
+    assert live_estimates.cost.epochs == pytest.approx(replay_estimates.cost.epochs)
+
+
+def test_replay_charges_only_the_epochs_it_read(small_table):
+    trainer = ReplayTrainer(small_table, 0)
+    arch = small_table.archs[0]
+    trainer.advance(arch, 2)
+    assert trainer.cost.epochs == pytest.approx(small_table.training_cost(arch, 0).epochs / 2)
+
+
+def test_early_stopping_needs_what_its_mode_needs():
+    with pytest.raises(ValueError, match="replay mode needs a ground-truth table"):
+        EarlyStopping(SuccessiveHalving())
+    with pytest.raises(ValueError, match="unknown mode 'dream'"):
+        EarlyStopping(SuccessiveHalving(), mode="dream")
