@@ -19,22 +19,14 @@ import time
 import numpy as np
 import torch
 
-from nasedu.bench import load, protocol_data, run_one
-from nasedu.cost import Cost
+from nasedu.bench import load, protocol_data
+from nasedu.compare import measured_exhaustive_cost
 from nasedu.estimators import WeightSharing
 from nasedu.sharing import SupernetConfig, evaluate_all, evaluate_one, recalibration_images, \
     train_supernet
 
 THREADS = 1  # the ground truth was timed with one thread per run
 COLUMNS = ("tau", "rho", "top tau", "top prec", "regret", "epochs %", "seconds %")
-
-
-def measured_exhaustive_cost(bench, sample: int) -> Cost:
-    """Cost of training every architecture once, timed on a sample in this run and scaled."""
-    archs = bench.space.sample(sample, seed=0)
-    seconds = [run_one(arch, 0, bench.protocol)["seconds"] for arch in archs]
-    per_run_epochs = bench.training_cost(archs[0]).epochs
-    return Cost(per_run_epochs * len(bench.archs), float(np.mean(seconds)) * len(bench.archs))
 
 
 def row(name: str, values: list[tuple[float, ...]]) -> str:

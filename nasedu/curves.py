@@ -98,6 +98,26 @@ class BestSoFar(Predictor):
         return Prediction(float(values.max()), _jitter(values))
 
 
+class RecentMean(Predictor):
+    """The mean of the last ``window`` observed epochs: last value with its epoch-to-epoch
+    noise averaged away, as "final" itself is an average of the last epochs."""
+
+    name = "recent mean"
+
+    def __init__(self, window: int = 3, epochs: int = 12, final_epochs: int = 6) -> None:
+        super().__init__(epochs, final_epochs)
+        if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+            raise ValueError(f"window must be a positive integer, but got {window=}")
+        self.window = window
+        self.name = f"recent mean ({window})"
+
+    def predict(self, curve: Sequence[float]) -> Prediction:
+        values = check_curve(curve)[-self.window:]
+        noise = _jitter(check_curve(curve))
+        return Prediction(float(values.mean()), noise / math.sqrt(len(values)) if noise
+                          else float(np.std(values)))
+
+
 @dataclass(frozen=True)
 class Family:
     """A parametric curve y(t) with bounds and a starting point for its parameters."""

@@ -194,3 +194,31 @@ def evaluate_all(supernet: SuperNet, archs: Sequence[Architecture], data: Datase
     walk(0, recal, images, list(dict.fromkeys(archs)))
     supernet.train(was_training)
     return {arch: scores[arch] for arch in archs}
+
+
+def _macs(module: nn.Module, image_size: tuple[int, int]) -> int:
+    """Multiply-accumulates per image of the convolutions and linear layers in ``module``
+    (every op keeps the spatial size, so each convolution runs over ``image_size``)."""
+    pixels = image_size[0] * image_size[1]
+    total = 0
+    for part in module.modules():
+        if isinstance(part, nn.Conv2d):
+            kernel = part.kernel_size[0] * part.kernel_size[1]
+            total += pixels * kernel * part.in_channels * part.out_channels // part.groups
+        elif isinstance(part, nn.Linear):
+            total += part.in_features * part.out_features
+    return total
+
+
+def tree_work_fraction(supernet: SuperNet, archs: Sequence[Architecture],
+                       image_size: tuple[int, int]) -> float:
+    """Multiply-accumulates the prefix tree computes, as a fraction of what evaluating each
+    candidate one by one computes: the tree runs each distinct prefix's last op once."""
+    archs = list(dict.fromkeys(supernet.space.validate(arch) for arch in archs))
+    stem, head = _macs(supernet.stem, image_size), _macs(supernet.head, image_size)
+    op_macs = [{op: _macs(layer[op], image_size) for op in layer} for layer in supernet.layers]
+    one_by_one = sum(stem + head + sum(op_macs[d][op] for d, op in enumerate(arch.ops))
+                     for arch in archs)
+    prefixes = {arch.ops[:depth + 1] for arch in archs for depth in range(arch.num_layers)}
+    tree = stem + head * len(archs) + sum(op_macs[len(p) - 1][p[-1]] for p in prefixes)
+    return tree / one_by_one

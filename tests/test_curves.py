@@ -3,7 +3,7 @@ import warnings
 import numpy as np
 import pytest
 
-from nasedu.curves import (FAMILIES, BestSoFar, CurveRegressor, Ensemble, LastValue,
+from nasedu.curves import (FAMILIES, BestSoFar, CurveRegressor, Ensemble, LastValue, RecentMean,
                            Parametric, fit_family)
 
 EPOCHS = np.arange(1, 13, dtype=float)
@@ -115,3 +115,10 @@ def test_curve_regressor_errors():
         CurveRegressor(observed_epochs=3).fit(synthetic_curves(5)[0])
     with pytest.raises(ValueError, match="observed_epochs must be in"):
         CurveRegressor(observed_epochs=13)
+
+
+def test_recent_mean_averages_the_last_epochs():
+    assert RecentMean(2).predict([0.1, 0.6, 0.8]).mean == pytest.approx(0.7)
+    assert RecentMean(5).predict([0.4, 0.6]).mean == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="window=0"):
+        RecentMean(0)

@@ -7,7 +7,8 @@ from torch import nn
 from nasedu.estimators import WeightSharing
 from nasedu.models import SuperNet
 from nasedu.sharing import (SupernetConfig, evaluate_all, evaluate_one, fair_paths,
-                            recalibration_images, train_supernet, uniform_paths)
+                            recalibration_images, train_supernet, tree_work_fraction,
+                            uniform_paths)
 from nasedu.space import Architecture, SearchSpace, get_space
 from nasedu.train import recalibrate_bn
 
@@ -116,8 +117,19 @@ def test_weight_sharing_estimator_scores_and_charges_its_cost(digits):
     estimates = estimator.estimate(CONVPOOL.enumerate())
     assert set(estimates.scores) == set(CONVPOOL.enumerate())
     assert estimates.seeds_read == frozenset()
-    evaluated = 8 * (256 + len(digits.x_val)) / len(digits.x_train) / 3
+    share = tree_work_fraction(estimator.supernet_, CONVPOOL.enumerate(), (8, 8))
+    evaluated = share * 8 * (256 + len(digits.x_val)) / len(digits.x_train) / 3
     assert estimates.cost.epochs == pytest.approx(1 + evaluated, abs=0.1)
+
+
+def test_tree_work_fraction_counts_each_distinct_prefix_once():
+    supernet = SuperNet(CONVPOOL)
+    conv, stem, head = 64 * 9 * 16 * 16, 64 * 9 * 1 * 16, 16 * 10  # MACs per 8x8 image
+    pair = [Architecture.parse("conv -> conv -> conv"), Architecture.parse("conv -> conv -> pool")]
+    # one by one: 2 stems, 5 convs, 2 heads; the tree: 1 stem, 3 convs, 2 heads
+    expected = (stem + 3 * conv + 2 * head) / (2 * stem + 5 * conv + 2 * head)
+    assert tree_work_fraction(supernet, pair, (8, 8)) == pytest.approx(expected)
+    assert tree_work_fraction(supernet, pair[:1], (8, 8)) == 1.0
 
 
 def test_forward_with_an_architecture_of_another_space_names_it(trained):
