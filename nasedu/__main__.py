@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+
+from .compare import STRATEGIES
 
 from .data import DATASETS, load_dataset
 from .space import SPACES, get_space
@@ -63,22 +66,46 @@ def describe_bench(bench) -> str:
         f"table: {bench.space.name} ({bench.space.size} architectures x {len(bench.seeds)} "
         f"seeds) on {bench.protocol.dataset}, {bench.protocol.train.epochs} epochs",
         f"built: {built['date']} with nasedu {built['nasedu']}, torch {built['torch']}, "
-        f"{built['workers']} worker(s); {run_seconds / 60:.1f} CPU-minutes of training",
+        f"{built['workers']} worker(s) of one thread; wall {built['wall_seconds'] / 60:.1f} min, "
+        f"training {run_seconds / 60:.1f} CPU-min",
         f"final accuracy (mean of the last {bench.protocol.final_epochs} epochs, mean of seeds): "
         f"worst {100 * finals.min():.1f}%, median {100 * np.median(finals):.1f}%, "
         f"best {100 * finals.max():.1f}%; "
         f"{int((finals >= finals.max() - 0.01).sum())} within one point of the best",
         "",
         f"{'ranking by':<36} {'tau':>6} {'rho':>6} {'top-10% tau':>11} {'top-10% prec':>12}",
-        f"{'noise ceiling (one seed vs the rest)':<36} {ceiling['kendall_tau']:>6.3f} "
-        f"{ceiling['spearman']:>6.3f} {ceiling['top_kendall_tau']:>11.3f} "
-        f"{ceiling['top_precision']:>12.3f}",
+        f"{'noise ceiling (one seed vs the rest)':<36} {_cell(ceiling['kendall_tau'], 6)} "
+        f"{_cell(ceiling['spearman'], 6)} {_cell(ceiling['top_kendall_tau'], 11)} "
+        f"{_cell(ceiling['top_precision'], 12)}",
     ]
     for name, score in bench.proxy_scores().items():
-        lines.append(f"{name + ' (no training)':<36} {score.kendall_tau:>6.3f} "
-                     f"{score.spearman:>6.3f} {score.top_kendall_tau:>11.3f} "
-                     f"{score.top_precision:>12.3f}")
+        lines.append(f"{name + ' (no training)':<36} {_cell(score.kendall_tau, 6)} "
+                     f"{_cell(score.spearman, 6)} {_cell(score.top_kendall_tau, 11)} "
+                     f"{_cell(score.top_precision, 12)}")
+    if np.isnan(ceiling["top_kendall_tau"]):
+        lines.append("(-: top-10% tau needs at least two architectures in the top 10%)")
     return "\n".join(lines)
+
+
+def _cell(value: float, width: int) -> str:
+    """A right-aligned score, or '-' where it is undefined (NaN)."""
+    return f"{'-':>{width}}" if np.isnan(value) else f"{value:>{width}.3f}"
+
+
+
+def command_compare(args: argparse.Namespace) -> None:
+    from .compare import CompareConfig, compare, format_table, write_outputs
+    config = CompareConfig(space=args.space, supernet_epochs=args.supernet_epochs,
+                           sample=args.sample, seed=args.seed, device=args.device)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"output folder {str(out)!r} is a file")
+    rows = compare(config, args.strategies or STRATEGIES,
+                   log=(lambda message: print(message, file=sys.stderr)) if not args.quiet
+                   else (lambda message: None))
+    print(format_table(rows))
+    for path in write_outputs(rows, out):
+        print(f"wrote {path}")
 
 
 def positive_int(text: str) -> int:
@@ -136,6 +163,26 @@ def build_parser() -> argparse.ArgumentParser:
         description="Summarise a table: accuracy spread, noise ceiling and zero-cost proxies.")
     bench_info.add_argument("table", help="a shipped table's space name or a table file")
     bench_info.set_defaults(run=command_bench_info)
+
+    compare_cmd = commands.add_parser(
+        "compare", help="run every strategy and score it against the ground truth",
+        description="Run every strategy (random search, parameter count, full training of a "
+                    "sample, weight sharing, early stopping, combined) on the embedded data and "
+                    "score each against the shipped ground truth: cost, rank correlation, "
+                    "top-10%% precision, regret. Writes table.csv, table.json and a "
+                    "cost-versus-quality plot.")
+    compare_cmd.add_argument("--space", default="five-op", choices=sorted(SPACES))
+    compare_cmd.add_argument("--strategies", nargs="+", choices=STRATEGIES, metavar="NAME",
+                             help=f"a subset of: {', '.join(STRATEGIES)}")
+    compare_cmd.add_argument("--supernet-epochs", type=float, default=50.0,
+                             help="weight sharing's budget in epoch-equivalents")
+    compare_cmd.add_argument("--sample", type=positive_int, default=16,
+                             help="architectures full training trains")
+    compare_cmd.add_argument("--seed", type=int, default=0, help="search seed (0, 1 or 2)")
+    compare_cmd.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    compare_cmd.add_argument("--out", default="runs/compare", help="output folder")
+    compare_cmd.add_argument("--quiet", action="store_true", help="no progress messages")
+    compare_cmd.set_defaults(run=command_compare)
     return parser
 
 

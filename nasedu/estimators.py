@@ -15,15 +15,16 @@ from __future__ import annotations
 import abc
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
+from torch import nn
 
 from .cost import Cost
 from .data import Dataset
 from .models import DEFAULT_CHANNELS, ChildNet, count_macs, count_parameters
 from .pruning import Rule
-from .sharing import SupernetConfig, evaluate_all, train_supernet
+from .sharing import SupernetConfig, evaluate_all, train_supernet, tree_work_fraction
 from .space import Architecture, SearchSpace
 from .train import Run, TrainConfig
 
@@ -102,9 +103,10 @@ class WeightSharing(Estimator):
     """Train one supernet, then score each architecture by the validation accuracy of its
     inherited weights after BN recalibration (see ``nasedu.sharing``).
 
-    Cost is the supernet's training plus the evaluation, the latter counted as if each
-    candidate were recalibrated and evaluated one by one (the prefix tree's saving shows in
-    the seconds). After ``estimate``, ``supernet_`` holds the trained supernet.
+    Cost is the supernet's training plus the evaluation: each candidate's recalibration and
+    validation passes (forward-only, one third), scaled by the share of multiply-accumulates
+    the prefix tree actually computes (see ``tree_work_fraction``). After ``estimate``,
+    ``supernet_`` holds the trained supernet.
     """
 
     name = "weight sharing"
@@ -123,10 +125,12 @@ class WeightSharing(Estimator):
                                                  seed=self.seed, progress=self.progress)
         started = time.perf_counter()
         scores = evaluate_all(supernet, archs, self.data, self.config, seed=self.seed)
+        seconds = time.perf_counter() - started
         recalibrated = min(self.config.recalibration_size, len(self.data.x_train))
+        share = tree_work_fraction(supernet, list(scores), tuple(self.data.x_val.shape[2:]))
         evaluation_cost = Cost.of_examples(
-            trained=0, evaluated=len(scores) * (recalibrated + len(self.data.x_val)),
-            train_size=len(self.data.x_train), seconds=time.perf_counter() - started)
+            trained=0, evaluated=share * len(scores) * (recalibrated + len(self.data.x_val)),
+            train_size=len(self.data.x_train), seconds=seconds)
         self.supernet_ = supernet
         return Estimates(scores, training_cost + evaluation_cost)
 
@@ -159,16 +163,19 @@ class ReplayTrainer:
 class LiveTrainer:
     """Really trains: one resumable ``Run`` per architecture, advanced on demand."""
 
-    def __init__(self, data: Dataset, config: TrainConfig, seed: int = 0) -> None:
+    def __init__(self, data: Dataset, config: TrainConfig, seed: int = 0,
+                 model_for: "Callable[[Architecture], nn.Module] | None" = None) -> None:
         self.data = data
         self.config = config
         self.seed = seed
+        self.model_for = model_for  # a starting network per architecture; None: from scratch
         self.max_epochs = config.epochs
         self.runs: dict[Architecture, Run] = {}
 
     def advance(self, arch: Architecture, epoch: int) -> list[float]:
         if arch not in self.runs:
-            self.runs[arch] = Run(arch, self.data, self.config, seed=self.seed)
+            start = arch if self.model_for is None else self.model_for(arch)
+            self.runs[arch] = Run(start, self.data, self.config, seed=self.seed)
         self.runs[arch].advance_to(epoch)
         return list(self.runs[arch].curve.val_accuracy)
 
@@ -215,12 +222,13 @@ class EarlyStopping(Estimator):
         self.config = config
         self.seed = seed
         self.final_epochs = final_epochs
+        self.model_for: Callable[[Architecture], nn.Module] | None = None  # live: start from
 
     def trainer(self) -> "ReplayTrainer | LiveTrainer":
         if self.mode == "replay":
             return ReplayTrainer(self.bench, self.seed)
         config = self.config if self.config is not None else TrainConfig()
-        return LiveTrainer(self.data, config, self.seed)
+        return LiveTrainer(self.data, config, self.seed, self.model_for)
 
     def estimate(self, archs: Sequence[Architecture]) -> Estimates:
         order = list(archs)
@@ -232,3 +240,53 @@ class EarlyStopping(Estimator):
         read = frozenset([self.seed]) if self.mode == "replay" else frozenset()
         # Replay charges the recorded cost of the epochs it read, not the replay's own time.
         return Estimates({arch: scores[arch] for arch in archs}, trainer.cost, read)
+
+
+class Combined(Estimator):
+    """Weight sharing filters the space, early stopping decides among the survivors.
+
+    1. ``WeightSharing`` scores every candidate with inherited weights.
+    2. The best ``top_fraction`` of them go to an ``EarlyStopping`` search with ``rule``
+       (successive halving by default), trained from scratch (``start="scratch"``, live, or
+       replayed from a ground-truth seed) or from their inherited weights
+       (``start="inherited"``, live only).
+
+    Survivors of the second stage rank above every candidate that did not reach it, in the
+    order early stopping gives them; the rest keep their supernet order. Composed from the
+    two estimators, not written again: its cost is theirs added up.
+    """
+
+    name = "combined"
+
+    def __init__(self, weight_sharing: WeightSharing, rule: Rule, *,
+                 top_fraction: float = 0.1, start: str = "scratch", mode: str = "live",
+                 bench: "Bench | None" = None, config: TrainConfig | None = None,
+                 seed: int = 0) -> None:
+        if not 0 < top_fraction <= 1:
+            raise ValueError(f"top_fraction must be in (0, 1], but got {top_fraction=}")
+        if start not in ("scratch", "inherited"):
+            raise ValueError(f"unknown start {start!r}; choose from ['scratch', 'inherited']")
+        if start == "inherited" and mode != "live":
+            raise ValueError("start='inherited' trains inherited weights, which no table "
+                             "recorded: use mode='live'")
+        self.weight_sharing = weight_sharing
+        self.early_stopping = EarlyStopping(rule, mode=mode, bench=bench,
+                                            data=weight_sharing.data, config=config, seed=seed)
+        self.top_fraction = top_fraction
+        self.start = start
+
+    def estimate(self, archs: Sequence[Architecture]) -> Estimates:
+        first = self.weight_sharing.estimate(archs)
+        keep = max(1, int(np.ceil(self.top_fraction * len(first.scores))))
+        shortlist = sorted(first.scores, key=lambda arch: -first.scores[arch])[:keep]
+        if self.start == "inherited":
+            supernet = self.weight_sharing.supernet_
+            self.early_stopping.model_for = supernet.inherit
+        second = self.early_stopping.estimate(shortlist)
+        # Stage-two scores (epochs reached + 0.5 x accuracy, at least 1) sit above every
+        # supernet accuracy (at most 1), so a shortlisted candidate outranks the rest.
+        scores = {arch: 1.0 + second.scores[arch] if arch in second.scores
+                  else first.scores[arch] for arch in first.scores}
+        self.shortlist_ = shortlist
+        return Estimates(scores, first.cost + second.cost,
+                         first.seeds_read | second.seeds_read)
