@@ -33,7 +33,7 @@ def row(name: str, values: list[tuple[float, ...]]) -> str:
     means, spreads = np.mean(values, axis=0), np.std(values, axis=0)
     cells = [f"{m:6.3f}±{s:.3f}" if i < 4 else f"{m:6.2f}±{s:.2f}"
              for i, (m, s) in enumerate(zip(means, spreads))]
-    return f"{name:<28} " + " ".join(f"{c:>13}" for c in cells)
+    return f"{name:<40} " + " ".join(f"{c:>13}" for c in cells)
 
 
 def main() -> None:
@@ -52,28 +52,35 @@ def main() -> None:
           f"{bench.protocol.train.epochs} epochs, {THREADS} thread): "
           f"{exhaustive.epochs:.0f} epoch-equivalents, {exhaustive.seconds:.0f} s "
           f"(timed on {args.sample} runs here)")
-    print(f"{'estimator':<28} " + " ".join(f"{c:>13}" for c in COLUMNS))
+    print(f"{'estimator':<40} " + " ".join(f"{c:>13}" for c in COLUMNS))
     ceiling = bench.noise_ceiling()
-    print(f"{'noise ceiling':<28} {ceiling['kendall_tau']:>13.3f} {ceiling['spearman']:>13.3f} "
+    print(f"{'noise ceiling':<40} {ceiling['kendall_tau']:>13.3f} {ceiling['spearman']:>13.3f} "
           f"{ceiling['top_kendall_tau']:>13.3f} {ceiling['top_precision']:>13.3f} "
           f"{ceiling['regret']:>13.2f}")
     for name, score in bench.proxy_scores().items():
         print(row(name, [(score.kendall_tau, score.spearman, score.top_kendall_tau,
                           score.top_precision, score.regret, 0.0, 0.0)]))
-    for sampler in args.samplers:
-        for budget in args.budgets:
-            config = SupernetConfig(epochs=budget, sampler=sampler, channels=
-                                    bench.protocol.train.channels)
-            values = []
-            for seed in range(args.seeds):
-                estimates = WeightSharing(bench.space, data, config, seed=seed).estimate(
-                    bench.archs)
-                score = bench.score(estimates)
-                fraction = estimates.cost.fraction_of(exhaustive)
-                values.append((score.kendall_tau, score.spearman, score.top_kendall_tau,
-                               score.top_precision, score.regret, 100 * fraction.epochs,
-                               100 * fraction.seconds))
-            print(row(f"{sampler}, {budget:g} epochs", values), flush=True)
+    channels = bench.protocol.train.channels
+    configs = {f"{sampler}, {budget:g} epochs": SupernetConfig(epochs=budget, sampler=sampler,
+                                                               channels=channels)
+               for sampler in args.samplers for budget in args.budgets}
+    # Ablations of the defaults at the middle budget: score by accuracy, constant rate.
+    middle = sorted(args.budgets)[len(args.budgets) // 2]
+    for change in ({"score": "accuracy"}, {"schedule": "constant"},
+                   {"score": "accuracy", "schedule": "constant"}):
+        label = ", ".join(f"{value}" for value in change.values())
+        configs[f"uniform, {middle:g} epochs, {label}"] = SupernetConfig(
+            epochs=middle, channels=channels, **change)
+    for name, config in configs.items():
+        values = []
+        for seed in range(args.seeds):
+            estimates = WeightSharing(bench.space, data, config, seed=seed).estimate(bench.archs)
+            score = bench.score(estimates)
+            fraction = estimates.cost.fraction_of(exhaustive)
+            values.append((score.kendall_tau, score.spearman, score.top_kendall_tau,
+                           score.top_precision, score.regret, 100 * fraction.epochs,
+                           100 * fraction.seconds))
+        print(row(name, values), flush=True)
 
     supernet, _ = train_supernet(bench.space, data, SupernetConfig(epochs=5), seed=0)
     started = time.perf_counter()

@@ -100,8 +100,9 @@ ZERO_COST_PROXIES = (ParameterCount, MultiplyAccumulates, ConvCount)
 
 
 class WeightSharing(Estimator):
-    """Train one supernet, then score each architecture by the validation accuracy of its
-    inherited weights after BN recalibration (see ``nasedu.sharing``).
+    """Train one supernet, then score each architecture by the validation loss (negated) or
+    accuracy (``config.score``) of its inherited weights after BN recalibration (see
+    ``nasedu.sharing``).
 
     Cost is the supernet's training plus the evaluation: each candidate's recalibration and
     validation passes (forward-only, one third), scaled by the share of multiply-accumulates
@@ -283,8 +284,9 @@ class Combined(Estimator):
             supernet = self.weight_sharing.supernet_
             self.early_stopping.model_for = supernet.inherit
         second = self.early_stopping.estimate(shortlist)
-        # Stage-two scores (epochs reached + 0.5 x accuracy, at least 1) sit above every
-        # supernet accuracy (at most 1), so a shortlisted candidate outranks the rest.
+        # Stage-two scores (epochs reached + 0.5 x accuracy, at least 1) plus one sit above
+        # every supernet score (an accuracy or a negated loss, at most 1), so a shortlisted
+        # candidate outranks the rest.
         scores = {arch: 1.0 + second.scores[arch] if arch in second.scores
                   else first.scores[arch] for arch in first.scores}
         self.shortlist_ = shortlist

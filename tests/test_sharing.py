@@ -102,8 +102,12 @@ def test_tree_evaluation_equals_one_by_one_evaluation(trained, digits):
     images = recalibration_images(digits, SupernetConfig().recalibration_size)
     one_by_one = {arch: evaluate_one(trained, arch, digits.x_val, images, digits.y_val)
                   for arch in archs}
-    assert tree == one_by_one
+    assert tree == pytest.approx(one_by_one, abs=1e-5)
     assert len(set(tree.values())) > 5  # a real spread, not a constant
+    accuracies = evaluate_all(trained, archs, digits, SupernetConfig(score="accuracy"))
+    assert all(0 <= value <= 1 for value in accuracies.values())
+    assert accuracies == {arch: evaluate_one(trained, arch, digits.x_val, images, digits.y_val,
+                                             score="accuracy") for arch in archs}
 
 
 def test_tree_evaluation_leaves_the_supernet_unchanged(trained, digits):
@@ -141,7 +145,9 @@ def test_forward_with_an_architecture_of_another_space_names_it(trained):
 
 @pytest.mark.parametrize("field, value, message", [
     ("epochs", 0, "budget must be positive"), ("sampler", "greedy", "unknown sampler 'greedy'"),
-    ("batch_size", 0, "batch_size must be a positive integer")])
+    ("batch_size", 0, "batch_size must be a positive integer"),
+    ("schedule", "step", "unknown schedule .step.; choose from"),
+    ("score", "f1", "unknown score .f1.; choose from")])
 def test_bad_supernet_configs_are_named(field, value, message):
     with pytest.raises(ValueError, match=message):
         SupernetConfig(**{field: value})
@@ -153,3 +159,22 @@ def test_weight_sharing_runs_on_cuda(digits):
     supernet, _ = train_supernet(CONVPOOL, data, SupernetConfig(epochs=1))
     assert next(supernet.parameters()).is_cuda
     assert len(evaluate_all(supernet, CONVPOOL.enumerate(), data)) == 8
+
+
+def test_cosine_schedule_ends_the_budget_near_a_zero_learning_rate(digits):
+    def last_rate(schedule):
+        seen = []
+        original = torch.optim.SGD.step
+
+        def spy(self, *args, **kwargs):
+            seen.append(self.param_groups[0]["lr"])
+            return original(self, *args, **kwargs)
+        torch.optim.SGD.step = spy
+        try:
+            train_supernet(SMALL, digits, SupernetConfig(epochs=1, schedule=schedule), seed=0)
+        finally:
+            torch.optim.SGD.step = original
+        return seen
+    cosine, constant = last_rate("cosine"), last_rate("constant")
+    assert cosine[0] == pytest.approx(0.05) and cosine[-1] < 0.01
+    assert set(constant) == {0.05}
