@@ -22,7 +22,8 @@ import warnings
 import numpy as np
 
 from nasedu.bench import load
-from nasedu.curves import BestSoFar, CurveRegressor, Ensemble, LastValue, Parametric, RecentMean
+from nasedu.curves import BestSoFar, CurveRegressor, Ensemble, LastValue, Parametric, RecentMean, \
+    zscore_sum
 from nasedu.estimators import EarlyStopping, rank_observed
 from nasedu.metrics import kendall_tau, top_k_indices
 from nasedu.pruning import Hyperband, MedianStopping, PredictiveStopping, SuccessiveHalving
@@ -50,6 +51,10 @@ def predictor_taus(bench, k: int) -> dict[str, tuple[float, float]]:
                 scores = np.array([predictor.predict(c[:k]).mean for c in curves])
                 scores = np.where(np.isfinite(scores), scores, np.nanmin(scores))
                 results.setdefault(predictor.name, []).append(kendall_tau(scores, truth))
+        size = np.log([bench.parameters(arch) for arch in bench.archs])
+        recent = [np.mean(c[max(0, k - 3):k]) for c in curves]
+        results.setdefault("recent mean (3) + log params", []).append(
+            kendall_tau(zscore_sum(recent, size), truth))
         rng = np.random.default_rng(seed)
         learned = set(rng.choice(len(bench.archs), LEARNED_FROM, replace=False).tolist())
         regressor = CurveRegressor(k, epochs, tail).fit(

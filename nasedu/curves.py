@@ -9,7 +9,9 @@ Three kinds, in the order the lessons meet them:
 - parametric families from Domhan et al. (IJCAI 2015), fitted by bounded least squares, and
   an ``Ensemble`` that weights them by how well they fit the observed part;
 - ``CurveRegressor``, which learns from complete curves of candidates already trained in the
-  same search (in the spirit of Baker et al.'s LcSVR) and reads the architecture too.
+  same search (in the spirit of Baker et al.'s LcSVR) and reads the architecture too;
+- ``zscore_sum``, which adds the recent mean of each partial curve to a free architecture
+  signal (log parameter count), equal weights: the strongest cheap ranking in the benchmark.
 
 >>> LastValue().predict([0.5, 0.7, 0.8]).mean
 0.8
@@ -116,6 +118,30 @@ class RecentMean(Predictor):
         noise = _jitter(check_curve(curve))
         return Prediction(float(values.mean()), noise / math.sqrt(len(values)) if noise
                           else float(np.std(values)))
+
+
+def zscore_sum(*signals: Sequence[float]) -> np.ndarray:
+    """Scores that read several signals at once: the sum of each signal's z-scores over the
+    candidates, with equal weights (none tuned on the ground truth).
+
+    The natural use pairs what a partial curve says (``RecentMean`` of each candidate) with
+    what the architecture says for free (log parameter count): each corrects the other's
+    noise. Every signal needs one value per candidate and some spread.
+
+    >>> zscore_sum([0.5, 0.7, 0.9], [3.0, 1.0, 2.0]).round(2).tolist()
+    [-0.0, -1.22, 1.22]
+    """
+    columns = [np.asarray(signal, dtype=float) for signal in signals]
+    if not columns or len({len(column) for column in columns}) != 1:
+        raise ValueError(f"need signals of one length, but got lengths "
+                         f"{[len(column) for column in columns]}")
+    total = np.zeros(len(columns[0]))
+    for index, column in enumerate(columns):
+        if not np.all(np.isfinite(column)) or column.std() == 0:
+            raise ValueError(f"signal {index} must be finite and not constant, but got "
+                             f"{column[:5].tolist()}...")
+        total += (column - column.mean()) / column.std()
+    return total
 
 
 @dataclass(frozen=True)

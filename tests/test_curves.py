@@ -122,3 +122,19 @@ def test_recent_mean_averages_the_last_epochs():
     assert RecentMean(5).predict([0.4, 0.6]).mean == pytest.approx(0.5)
     with pytest.raises(ValueError, match="window=0"):
         RecentMean(0)
+
+
+def test_zscore_sum_weights_signals_equally_whatever_their_scale():
+    from nasedu.curves import zscore_sum
+    accuracy, size = np.array([0.5, 0.6, 0.9]), np.array([1e3, 1e5, 1e4])
+    # Larger is better in both; scaling a signal changes nothing.
+    assert np.allclose(zscore_sum(accuracy, size), zscore_sum(accuracy, size * 1000))
+    assert np.argmax(zscore_sum(accuracy, size)) == 1  # the second leads on size by more
+
+
+def test_zscore_sum_rejects_constant_or_mismatched_signals():
+    from nasedu.curves import zscore_sum
+    with pytest.raises(ValueError, match="not constant"):
+        zscore_sum([0.5, 0.5], [1.0, 2.0])
+    with pytest.raises(ValueError, match=r"lengths \[2, 3\]"):
+        zscore_sum([0.5, 0.6], [1.0, 2.0, 3.0])
