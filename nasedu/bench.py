@@ -333,10 +333,13 @@ class Bench:
             num_archs=len(archs), seeds=tuple(unread))
 
     def proxy_scores(self) -> dict[str, Score]:
-        """Every zero-cost proxy scored on this table, by name."""
-        shape = {"in_channels": 1, "channels": self.protocol.train.channels}
-        return {proxy.name: self.score(proxy(**shape).estimate(self.archs))
-                for proxy in ZERO_COST_PROXIES}
+        """Every zero-cost proxy scored on this table, by name (computed once per table: the
+        proxies build every network, which takes seconds)."""
+        if not hasattr(self, "_proxy_scores"):
+            shape = {"in_channels": 1, "channels": self.protocol.train.channels}
+            self._proxy_scores = {proxy.name: self.score(proxy(**shape).estimate(self.archs))
+                                  for proxy in ZERO_COST_PROXIES}
+        return dict(self._proxy_scores)
 
 
 SHIPPED = {"convpool": "convpool.json.gz", "five-op": "five-op.json.gz"}

@@ -127,8 +127,40 @@ def strategies(config: CompareConfig, bench: Bench, data: Dataset
     }
 
 
+EQUAL_BUDGET = ("weight sharing (combined's budget)", "early stopping (combined's budget)")
 STRATEGIES = ("random search", "parameter count", "full training (sample)", "weight sharing",
-              "early stopping", "combined")
+              "early stopping", "combined", *EQUAL_BUDGET)
+
+
+def at_budget(name: str, budget: float, config: CompareConfig, bench: Bench, data: Dataset,
+              weight_sharing: Estimates) -> tuple[Estimator, list[Architecture]]:
+    """Weight sharing or early stopping given ``budget`` epoch-equivalents, so that either
+    can be held against the combined search at equal cost.
+
+    Weight sharing spends the extra budget on supernet training (its evaluation cost does
+    not change); early stopping runs successive halving over the largest random sample of
+    the space whose replayed cost fits the budget.
+    """
+    space, seed = bench.space, config.seed
+    if name.startswith("weight sharing"):
+        epochs = config.supernet_epochs + budget - weight_sharing.cost.epochs
+        supernet = SupernetConfig(epochs=epochs, channels=bench.protocol.train.channels)
+        return WeightSharing(space, data, supernet, seed=seed), bench.archs
+
+    def halving_on(size: int) -> tuple[EarlyStopping, list[Architecture]]:
+        rule = SuccessiveHalving(min_epochs=config.min_epochs, reduction=config.reduction)
+        return (EarlyStopping(rule, mode="replay", bench=bench, seed=seed),
+                space.sample(size, seed=seed))
+
+    low, high = 1, len(bench.archs)  # cost grows with the sample: bisect for the largest fit
+    while low < high:
+        size = (low + high + 1) // 2
+        estimator, sample = halving_on(size)
+        if estimator.estimate(sample).cost.epochs <= budget:
+            low = size
+        else:
+            high = size - 1
+    return halving_on(low)
 
 
 def score_row(name: str, bench: Bench, estimates: Estimates, exhaustive: Cost) -> Row:
@@ -156,12 +188,24 @@ def _compare(config: CompareConfig, names: Sequence[str], log: Callable[[str], N
     log(f"timing {config.timing_runs} stand-alone trainings to measure exhaustive cost")
     exhaustive = measured_exhaustive_cost(bench, config.timing_runs, config.seed)
     factories = strategies(config, bench, data)
+    results: dict[str, Estimates] = {}
+
+    def run(name: str) -> Estimates:
+        if name not in results:
+            log(f"running {name}")
+            if name in EQUAL_BUDGET:
+                budget = run("combined").cost.epochs
+                estimator, archs = at_budget(name, budget, config, bench, data,
+                                             run("weight sharing"))
+            else:
+                estimator, archs = factories[name]()
+            results[name] = estimator.estimate(archs)
+        return results[name]
+
     rows = []
     for name in names:
-        log(f"running {name}")
         try:
-            estimator, archs = factories[name]()
-            estimates = estimator.estimate(archs)
+            estimates = run(name)
         except ValueError as error:  # a budget too small for this strategy: say so, go on
             rows.append(Row(name, *[math.nan] * 8, 0, note=str(error)))
             continue

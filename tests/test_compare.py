@@ -104,3 +104,13 @@ def test_combined_from_inherited_weights_trains_live(digits):
     assert estimates.seeds_read == frozenset() and len(combined.shortlist_) == 2
     trained = combined.early_stopping.observed_
     assert set(trained) == set(combined.shortlist_)
+
+
+def test_equal_budget_rows_spend_what_the_combined_search_spent(rows):
+    by_name = {row.strategy: row for row in rows}
+    budget = by_name["combined"].epochs
+    sharing = by_name["weight sharing (combined's budget)"]
+    stopping = by_name["early stopping (combined's budget)"]
+    assert sharing.epochs == pytest.approx(budget, rel=0.05)
+    assert 0 < stopping.epochs <= budget
+    assert stopping.num_archs < 8  # a random sample of the space, not all of it
