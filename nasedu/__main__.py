@@ -8,7 +8,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .compare import STRATEGIES
+from .compare import DEFAULT_STRATEGIES, STRATEGIES, CompareConfig
 
 from .data import DATASETS, load_dataset
 from .space import SPACES, get_space
@@ -100,7 +100,7 @@ def command_compare(args: argparse.Namespace) -> None:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"output folder {str(out)!r} is a file")
-    rows = compare(config, args.strategies or STRATEGIES,
+    rows = compare(config, args.strategies or DEFAULT_STRATEGIES,
                    log=(lambda message: print(message, file=sys.stderr)) if not args.quiet
                    else (lambda message: None))
     print(format_table(rows))
@@ -173,10 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
                     "cost-versus-quality plot.")
     compare_cmd.add_argument("--space", default="five-op", choices=sorted(SPACES))
     compare_cmd.add_argument("--strategies", nargs="+", choices=STRATEGIES, metavar="NAME",
-                             help=f"a subset of: {', '.join(STRATEGIES)}")
-    compare_cmd.add_argument("--supernet-epochs", type=float, default=50.0,
+                             help=f"any of: {', '.join(STRATEGIES)} (default: all but the last two, "
+                                  "which rerun both parts at the combined search's budget)")
+    compare_cmd.add_argument("--supernet-epochs", type=float,
+                             default=CompareConfig.supernet_epochs,
                              help="weight sharing's budget in epoch-equivalents")
-    compare_cmd.add_argument("--sample", type=positive_int, default=16,
+    compare_cmd.add_argument("--sample", type=positive_int, default=CompareConfig.sample,
                              help="architectures full training trains")
     compare_cmd.add_argument("--seed", type=int, default=0, help="search seed (0, 1 or 2)")
     compare_cmd.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")

@@ -5,7 +5,7 @@ import pytest
 
 from nasedu.__main__ import main
 from nasedu.bench import load, protocol_data
-from nasedu.compare import STRATEGIES, CompareConfig, compare, write_outputs
+from nasedu.compare import DEFAULT_STRATEGIES, STRATEGIES, CompareConfig, compare, write_outputs
 from nasedu.estimators import Combined, EarlyStopping, WeightSharing
 from nasedu.pruning import SuccessiveHalving
 from nasedu.sharing import SupernetConfig
@@ -15,7 +15,12 @@ QUICK = CompareConfig(space="convpool", supernet_epochs=2, sample=3, timing_runs
 
 @pytest.fixture(scope="module")
 def rows():
-    return compare(QUICK)
+    return compare(QUICK, STRATEGIES)
+
+
+def test_by_default_compare_leaves_out_the_equal_budget_reruns():
+    assert STRATEGIES[:len(DEFAULT_STRATEGIES)] == DEFAULT_STRATEGIES
+    assert len(STRATEGIES) == len(DEFAULT_STRATEGIES) + 2
 
 
 def test_every_strategy_gets_a_row_and_the_ceiling_closes_the_table(rows):
