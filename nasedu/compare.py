@@ -264,9 +264,15 @@ def plot_png(rows: Sequence[Row]) -> bytes:
     tau_axes, regret_axes = figure.subplots(1, 2)
     ceiling = rows[-1]
     for row in rows[:-1]:
-        if row.note or not row.fraction_epochs > 0:
+        if row.note:
             continue
         for axes, value in ((tau_axes, row.kendall_tau), (regret_axes, row.regret)):
+            if not row.fraction_epochs > 0:  # free strategies have no place on a log axis
+                axes.axhline(value, linestyle=":", color="grey", linewidth=1)
+                axes.annotate(f"{row.strategy} (free)", (0, value), fontsize=8,
+                              xycoords=("axes fraction", "data"), xytext=(4, 2),
+                              textcoords="offset points", color="grey")
+                continue
             axes.scatter(100 * row.fraction_epochs, value)
             axes.annotate(row.strategy, (100 * row.fraction_epochs, value), fontsize=8,
                           xytext=(4, 4), textcoords="offset points")
