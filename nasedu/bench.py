@@ -20,17 +20,20 @@ from __future__ import annotations
 import datetime
 import gzip
 import json
+import logging
 import os
 import platform
 import shutil
+import socket
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -46,6 +49,8 @@ from .train import LearningCurve, TrainConfig, progress_bar, train
 
 FORMAT = "nasedu-bench/1"
 TOP_FRACTION = 0.1
+BACKENDS = ("local", "ray")
+RAY_RETRIES = 3  # times Ray reruns a run whose worker died (a Python error is not retried)
 
 
 @dataclass(frozen=True)
@@ -142,14 +147,22 @@ def _finished_runs(partial: Path, manifest: dict) -> dict[tuple[str, int], dict]
 
 def build(space: SearchSpace | str, out: str | Path, *, seeds: Sequence[int] = (0, 1, 2),
           protocol: Protocol = Protocol(), workers: int = 1, device: str = "cpu",
-          progress: bool = False) -> Path:
+          backend: str = "local", address: str | None = None, progress: bool = False) -> Path:
     """Train every architecture of ``space`` for every seed and write the table to ``out``.
 
     Each run is saved, atomically, into the folder ``OUT.partial`` the moment it finishes; a
     build that is killed (even with SIGKILL) and started again with the same arguments skips
     the runs already saved. The table itself is written atomically at the end and the
     folder removed. A run's result depends only on (architecture, seed, protocol), never on
-    ``workers`` or the order in which runs finish.
+    ``workers``, ``backend`` or the order in which runs finish.
+
+    ``backend="local"`` runs ``workers`` processes on this machine; ``backend="ray"`` runs each
+    (architecture, seed) as a Ray task asking for 1 CPU (or 1 GPU with ``device="cuda"``), on
+    the cluster at ``address`` (``"auto"``, ``"HOST:6379"``, ``"ray://HOST:10001"``) or, without
+    one, on a new local Ray instance of ``workers`` CPUs (a Ray already initialised in this
+    process is used as it is). Raises ConnectionError, before writing anything, when
+    ``address`` does not answer, and RuntimeError naming the runs that failed (those that
+    finished stay saved for the next try).
     """
     space = get_space(space) if isinstance(space, str) else space
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
@@ -157,23 +170,33 @@ def build(space: SearchSpace | str, out: str | Path, *, seeds: Sequence[int] = (
     seeds = [int(seed) for seed in seeds]
     if not seeds or len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be a non-empty list of distinct integers, but got {seeds}")
-    protocol_data(protocol, device)  # fail on a bad dataset or device before any work
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose from {list(BACKENDS)}")
+    if backend == "local" and address is not None:
+        raise ValueError(f"an address is for the Ray backend, but got {address=} with "
+                         f"{backend=}")
+    if backend == "ray" and device not in ("cpu", "cuda"):
+        raise ValueError(f"with the Ray backend device must be 'cpu' or 'cuda' (Ray gives each "
+                         f"run its own GPU), but got {device=}")
+    # Fail on a bad dataset or device before any work; on Ray the GPUs are the cluster's.
+    protocol_data(protocol, "cpu" if backend == "ray" else device)
     out = Path(out)
     partial = out.with_name(out.name + ".partial")
     manifest = _manifest(space, seeds, protocol)
     done = _finished_runs(partial, manifest)
-    partial.mkdir(parents=True, exist_ok=True)
-    write_atomically(partial / "manifest.json", json.dumps(manifest).encode())
     resumed = len(done)
     jobs = [(arch.compact(), seed, protocol.to_dict(), device)
             for arch in space.enumerate() for seed in seeds
             if (arch.compact(), seed) not in done]
     started = time.perf_counter()
-    for record in _run_jobs(jobs, workers, progress, total=len(done) + len(jobs),
-                            initial=len(done)):
-        write_atomically(partial / _record_name(record["arch"], record["seed"]),
-                         json.dumps(record).encode())
-        done[(record["arch"], record["seed"])] = record
+    with _connected_ray(workers, address, device) if backend == "ray" else nullcontext() as ray:
+        partial.mkdir(parents=True, exist_ok=True)
+        write_atomically(partial / "manifest.json", json.dumps(manifest).encode())
+        for record in _run_jobs(jobs, workers, progress, total=len(done) + len(jobs),
+                                initial=len(done), ray=ray):
+            write_atomically(partial / _record_name(record["arch"], record["seed"]),
+                             json.dumps(record).encode())
+            done[(record["arch"], record["seed"])] = record
     table = {**manifest, "runs": [done[(arch.compact(), seed)] for arch in space.enumerate()
                                   for seed in seeds],
              "built": {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(
@@ -181,27 +204,93 @@ def build(space: SearchSpace | str, out: str | Path, *, seeds: Sequence[int] = (
                        "nasedu": __version__, "torch": torch.__version__,
                        "python": platform.python_version(), "machine": platform.machine(),
                        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-                       "device": device, "workers": workers, "resumed_runs": resumed,
+                       "device": device, "workers": workers, "backend": backend,
+                       "resumed_runs": resumed,
                        "wall_seconds": round(time.perf_counter() - started, 1)}}
     write_atomically(out, gzip.compress(json.dumps(table).encode(), mtime=0))
     shutil.rmtree(partial)
     return out
 
 
-def _run_jobs(jobs: list, workers: int, progress: bool, total: int,
-              initial: int) -> Iterable[dict]:
+def _run_jobs(jobs: list, workers: int, progress: bool, total: int, initial: int,
+              ray=None) -> Iterable[dict]:
+    """Each job's record as it finishes, on Ray when given its module, else in processes here."""
+    records = _run_jobs_locally(jobs, workers) if ray is None else _run_jobs_on_ray(ray, jobs)
     with progress_bar(progress, total=total, initial=initial, unit="run",
                       desc="ground truth") as bar:
-        if workers == 1:
-            for job in jobs:
-                yield _run_job(job)
-                bar.update()
-            return
-        # Fresh interpreters ("spawn"): no inherited torch thread pools or generator state.
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            for future in as_completed([pool.submit(_run_job, job) for job in jobs]):
-                yield future.result()
-                bar.update()
+        for record in records:
+            yield record
+            bar.update()
+
+
+def _run_jobs_locally(jobs: list, workers: int) -> Iterator[dict]:
+    if workers == 1:
+        for job in jobs:
+            yield _run_job(job)
+        return
+    # Fresh interpreters ("spawn"): no inherited torch thread pools or generator state.
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        for future in as_completed([pool.submit(_run_job, job) for job in jobs]):
+            yield future.result()
+
+
+def _run_jobs_on_ray(ray, jobs: list) -> Iterator[dict]:
+    """Each job a Ray task; records come back as tasks finish. Ray reruns a task whose worker
+    died up to RAY_RETRIES times; the runs that still fail are named once the others are in."""
+    task = ray.remote(max_retries=RAY_RETRIES)(_run_job)
+    pending = {task.options(num_cpus=1, num_gpus=1 if job[3] == "cuda" else 0).remote(job): job
+               for job in jobs}
+    failed = []
+    while pending:
+        [ready], _ = ray.wait(list(pending), num_returns=1)
+        compact, seed = pending.pop(ready)[:2]
+        try:
+            record = ray.get(ready)
+        except ray.exceptions.RayError as error:
+            failed.append(f"({compact!r}, seed {seed}): {str(error).strip().splitlines()[-1]}")
+            continue
+        yield record
+    if failed:
+        raise RuntimeError(f"{len(failed)} run(s) failed on Ray, the others are saved; build "
+                           f"again to rerun them: " + "; ".join(failed))
+
+
+@contextmanager
+def _connected_ray(workers: int, address: str | None, device: str) -> Iterator:
+    """The ``ray`` module, connected to ``address`` or to a new local instance of ``workers``
+    CPUs, disconnected afterwards; a Ray this process already initialised is used as it is."""
+    try:
+        import ray
+    except ImportError:
+        raise ValueError('the Ray backend needs Ray: pip install "nasedu[cluster]"') from None
+    connect = address is not None or not ray.is_initialized()
+    if address is not None:
+        _check_reachable(address)
+        ray.init(address=address, logging_level=logging.ERROR)
+    elif connect:
+        ray.init(num_cpus=workers, include_dashboard=False, logging_level=logging.ERROR)
+    try:
+        # A task asking for a GPU that no node has would wait forever.
+        if device == "cuda" and ray.cluster_resources().get("GPU", 0) < 1:
+            raise ValueError("device 'cuda' asks each run for a GPU, but the Ray cluster has none")
+        yield ray
+    finally:
+        if connect:
+            ray.shutdown()
+
+
+def _check_reachable(address: str) -> None:
+    """Raise ConnectionError unless something answers at ``address``: ``ray.init`` itself waits
+    minutes there, then ends the interpreter."""
+    if address == "auto":  # ray.init finds the local cluster, or says at once that there is none
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except (OSError, ValueError) as error:
+        raise ConnectionError(f"no Ray cluster answers at {address!r} ({error}); give "
+                              f"'auto', 'HOST:PORT' or 'ray://HOST:10001' of a running cluster "
+                              f"(`ray start --head` on its head node)") from None
 
 
 @dataclass(frozen=True)

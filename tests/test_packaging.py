@@ -11,7 +11,7 @@ else:  # pragma: no cover - Python 3.10
     tomllib = pytest.importorskip("tomli")
 
 ROOT = Path(__file__).resolve().parents[1]
-CONDA_NAMES = {"torch": "pytorch"}  # pip name -> conda-forge name, where they differ
+CONDA_NAMES = {"torch": "pytorch", "ray": "ray-client"}  # pip -> conda-forge name, where they differ
 NOT_IN_CONDA = {"torchvision"}       # optional extras a conda user installs by hand
 
 
