@@ -46,8 +46,12 @@ def command_bench_build(args: argparse.Namespace) -> None:
     config = TrainConfig(**{**TrainConfig().to_dict(), **({"epochs": args.epochs}
                                                         if args.epochs else {})})
     protocol = Protocol(dataset=args.dataset, train=config)
-    out = build(args.space, args.out, seeds=range(args.seeds), protocol=protocol,
-                workers=args.workers, device=args.device, progress=not args.quiet)
+    try:
+        out = build(args.space, args.out, seeds=range(args.seeds), protocol=protocol,
+                    workers=args.workers, device=args.device, backend=args.backend,
+                    address=args.address, progress=not args.quiet)
+    except RuntimeError as error:  # runs that failed (named; the finished ones are saved)
+        raise ValueError(str(error)) from error
     print(f"wrote {out}")
 
 
@@ -108,6 +112,22 @@ def command_compare(args: argparse.Namespace) -> None:
         print(f"wrote {path}")
 
 
+def command_release(args: argparse.Namespace) -> None:
+    from .release import release
+    for path in release(args.source_dir, args.out_dir):
+        print(f"wrote {path}")
+
+
+def command_grade(args: argparse.Namespace) -> None:
+    from .release import grade
+    results = grade(args.submissions, args.source, args.out, timeout=args.timeout)
+    graded = len({(row.student, row.notebook) for row in results})
+    failed = sum(1 for row in results if row.reason)
+    print(f"graded {graded} submission(s); {failed} task(s) without full points "
+          f"(reasons in the file)")
+    print(f"wrote {args.out}")
+
+
 def positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -155,6 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench_build.add_argument("--workers", type=positive_int, default=1,
                              help="parallel processes, one CPU thread each")
     bench_build.add_argument("--device", default="cpu")
+    bench_build.add_argument("--backend", default="local", choices=["local", "ray"],
+                             help="local: worker processes here; ray: one Ray task per run "
+                                  '(pip install "nasedu[cluster]")')
+    bench_build.add_argument("--address", default=None,
+                             help="Ray cluster to use: auto, HOST:PORT or ray://HOST:10001 "
+                                  "(default: start a local Ray instance of --workers CPUs)")
     bench_build.add_argument("--out", required=True, help="table file to write (.json.gz)")
     bench_build.add_argument("--quiet", action="store_true", help="no progress bar")
     bench_build.set_defaults(run=command_bench_build)
@@ -185,6 +211,26 @@ def build_parser() -> argparse.ArgumentParser:
     compare_cmd.add_argument("--out", default="runs/compare", help="output folder")
     compare_cmd.add_argument("--quiet", action="store_true", help="no progress messages")
     compare_cmd.set_defaults(run=command_compare)
+
+    release_cmd = commands.add_parser(
+        "release", help="generate exercise notebooks from solution notebooks",
+        description="Write the exercise of every solution notebook: solution blocks become "
+                    "stubs that raise NotImplementedError, hidden tests and outputs go.")
+    release_cmd.add_argument("source_dir", help="folder of solution notebooks, e.g. solutions")
+    release_cmd.add_argument("out_dir", help="folder to write the exercises to, e.g. exercises")
+    release_cmd.set_defaults(run=command_release)
+
+    grade_cmd = commands.add_parser(
+        "grade", help="grade submitted exercise notebooks into a CSV",
+        description="Run each submission in a fresh kernel with the checks and hidden tests of "
+                    "the solution notebook of the same name; write points per task and a total "
+                    "per student (the submission's folder). Submissions are only read.")
+    grade_cmd.add_argument("submissions", nargs="+", help="e.g. submitted/*/01_cost.ipynb")
+    grade_cmd.add_argument("--source", default="solutions", help="folder of solution notebooks")
+    grade_cmd.add_argument("--out", default="grades.csv", help="CSV file to write")
+    grade_cmd.add_argument("--timeout", type=positive_int, default=120,
+                           help="seconds each notebook may run in all")
+    grade_cmd.set_defaults(run=command_grade)
     return parser
 
 
