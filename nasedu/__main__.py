@@ -206,7 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
                              help="weight sharing's budget in epoch-equivalents")
     compare_cmd.add_argument("--sample", type=positive_int, default=CompareConfig.sample,
                              help="architectures full training trains")
-    compare_cmd.add_argument("--seed", type=int, default=0, help="search seed (0, 1 or 2)")
+    compare_cmd.add_argument("--seed", type=int, default=CompareConfig.seed,
+                             help="search seed (0, 1 or 2)")
     compare_cmd.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     compare_cmd.add_argument("--out", default="runs/compare", help="output folder")
     compare_cmd.add_argument("--quiet", action="store_true", help="no progress messages")

@@ -42,6 +42,10 @@ class CompareConfig:
     device: str = "auto"            # where live training runs
     timing_runs: int = 4            # stand-alone runs timed to measure exhaustive seconds
 
+    def halving(self) -> SuccessiveHalving:
+        """The pruning rule of early stopping and of the combined search's second stage."""
+        return SuccessiveHalving(min_epochs=self.min_epochs, reduction=self.reduction)
+
 
 @dataclass(frozen=True)
 class Row:
@@ -109,9 +113,6 @@ def strategies(config: CompareConfig, bench: Bench, data: Dataset
     supernet = SupernetConfig(epochs=config.supernet_epochs,
                               channels=bench.protocol.train.channels)
 
-    def halving() -> SuccessiveHalving:
-        return SuccessiveHalving(min_epochs=config.min_epochs, reduction=config.reduction)
-
     return {
         "random search": lambda: (RandomScores(seed), bench.archs),
         "parameter count": lambda: (ParameterCount(channels=bench.protocol.train.channels),
@@ -119,9 +120,10 @@ def strategies(config: CompareConfig, bench: Bench, data: Dataset
         "full training (sample)": lambda: (FullTraining(data, bench, seed),
                                            space.sample(config.sample, seed=seed)),
         "weight sharing": lambda: (WeightSharing(space, data, supernet, seed=seed), bench.archs),
-        "early stopping": lambda: (EarlyStopping(halving(), mode="replay", bench=bench,
+        "early stopping": lambda: (EarlyStopping(config.halving(), mode="replay", bench=bench,
                                                  seed=seed), bench.archs),
-        "combined": lambda: (Combined(WeightSharing(space, data, supernet, seed=seed), halving(),
+        "combined": lambda: (Combined(WeightSharing(space, data, supernet, seed=seed),
+                                      config.halving(),
                                       top_fraction=config.top_fraction, mode="replay",
                                       bench=bench, seed=seed), bench.archs),
     }
@@ -151,8 +153,7 @@ def at_budget(name: str, budget: float, config: CompareConfig, bench: Bench, dat
         return WeightSharing(space, data, supernet, seed=seed), bench.archs
 
     def halving_on(size: int) -> tuple[EarlyStopping, list[Architecture]]:
-        rule = SuccessiveHalving(min_epochs=config.min_epochs, reduction=config.reduction)
-        return (EarlyStopping(rule, mode="replay", bench=bench, seed=seed),
+        return (EarlyStopping(config.halving(), mode="replay", bench=bench, seed=seed),
                 space.sample(size, seed=seed))
 
     low, high = 1, len(bench.archs)  # cost grows with the sample: bisect for the largest fit

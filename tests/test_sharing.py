@@ -161,20 +161,18 @@ def test_weight_sharing_runs_on_cuda(digits):
     assert len(evaluate_all(supernet, CONVPOOL.enumerate(), data)) == 8
 
 
-def test_cosine_schedule_ends_the_budget_near_a_zero_learning_rate(digits):
-    def last_rate(schedule):
+def test_cosine_schedule_ends_the_budget_near_a_zero_learning_rate(digits, monkeypatch):
+    original = torch.optim.SGD.step
+
+    def rates(schedule):
         seen = []
-        original = torch.optim.SGD.step
 
         def spy(self, *args, **kwargs):
             seen.append(self.param_groups[0]["lr"])
             return original(self, *args, **kwargs)
-        torch.optim.SGD.step = spy
-        try:
-            train_supernet(SMALL, digits, SupernetConfig(epochs=1, schedule=schedule), seed=0)
-        finally:
-            torch.optim.SGD.step = original
+        monkeypatch.setattr(torch.optim.SGD, "step", spy)
+        train_supernet(SMALL, digits, SupernetConfig(epochs=1, schedule=schedule), seed=0)
         return seen
-    cosine, constant = last_rate("cosine"), last_rate("constant")
+    cosine, constant = rates("cosine"), rates("constant")
     assert cosine[0] == pytest.approx(0.05) and cosine[-1] < 0.01
     assert set(constant) == {0.05}
