@@ -9,7 +9,8 @@ Candidates are then *evaluated*, not trained. The BN statistics a supernet accum
 mixture over every path it trained, so each candidate's BN layers are first recalibrated on
 a batch of training images through its own path. Candidates sharing a prefix of layers share
 that prefix's activations and recalibrated statistics, so ``evaluate_all`` walks the prefix
-tree instead of evaluating each candidate from scratch.
+tree instead of evaluating each candidate from scratch; prefixes that differ only by a
+``skip`` or by where a pooling sits are the same node of that tree.
 
 A candidate's score is, by default, its validation *loss* with inherited weights (negated, so
 higher is better), not its accuracy: inherited weights sit near many candidates' optima at
@@ -199,35 +200,81 @@ def _through(module: nn.Module, recalibration: torch.Tensor,
     return recalibrated, output
 
 
+def _step(supernet: SuperNet, depth: int, op: str) -> tuple:
+    """How layer ``depth``'s ``op`` enters the key of the activations it produces: ``()`` for
+    the identity (it changes nothing), ``(op,)`` for an op without weights or buffers (the
+    same function at every layer), ``(op, depth)`` for an op with its own weights there."""
+    module = supernet.layers[depth][op]
+    if isinstance(module, nn.Identity):
+        return ()
+    if next(module.parameters(), None) is None and next(module.buffers(), None) is None:
+        return (op,)
+    return ((op, depth),)
+
+
+def _keys(supernet: SuperNet, arch: Architecture) -> list[tuple]:
+    """The activation key after each layer of ``arch``: two prefixes with the same key compute
+    the same activations and the same recalibrated statistics, on any input. For example
+    ``conv3x3 -> skip -> maxpool3x3`` and ``conv3x3 -> maxpool3x3 -> skip`` share a key."""
+    keys, key = [], ()
+    for depth, op in enumerate(arch.ops):
+        key = key + _step(supernet, depth, op)
+        keys.append(key)
+    return keys
+
+
+def _has_batchnorm(module: nn.Module) -> bool:
+    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())
+
+
 @torch.no_grad()
 def evaluate_all(supernet: SuperNet, archs: Sequence[Architecture], data: Dataset,
                  config: SupernetConfig = SupernetConfig(), *,
                  seed: int = 0) -> dict[Architecture, float]:
     """The score (``config.score``: negated validation loss or accuracy) of every architecture
-    in ``archs`` with inherited weights and recalibrated BN, by walking the tree of shared
-    prefixes: a prefix's activations (and statistics) are computed once for all the candidates
-    that start with it.
+    in ``archs`` with inherited weights and recalibrated BN, computing each distinct
+    activation once.
 
-    Gives the same scores as ``evaluate_one`` on each candidate.
+    Candidates that share their first layers share those layers' activations (and
+    recalibrated statistics), so the evaluation walks a tree of prefixes. Two prefixes also
+    compute the same thing when they differ only by ``skip`` (the identity) and by where a
+    weightless op (a pooling) sits among them: ``conv3x3 -> skip -> maxpool3x3`` and
+    ``conv3x3 -> maxpool3x3 -> skip`` are one node of the tree (see ``_keys``), and candidates
+    that end on the same node get one score. A node nothing extends needs no recalibration
+    pass unless it has BN layers of its own. Gives exactly the scores of ``evaluate_one`` on
+    each candidate.
     """
     archs = [supernet.space.validate(arch) for arch in archs]
     recalibration = recalibration_images(data, config.recalibration_size, seed)
     was_training = supernet.training
+    # The tree: each node is an activation key; its children and the modules that reach them.
+    children: dict[tuple, dict[tuple, nn.Module]] = {(): {}}
+    ending: dict[tuple, list[Architecture]] = {}
+    for arch in dict.fromkeys(archs):
+        parent = ()
+        for depth, key in enumerate(_keys(supernet, arch)):
+            if key != parent:
+                children[parent].setdefault(key, supernet.layers[depth][arch.ops[depth]])
+                children.setdefault(key, {})
+            parent = key
+        ending.setdefault(parent, []).append(arch)
+    supernet.head.eval()
     scores: dict[Architecture, float] = {}
 
-    def walk(depth: int, recal: torch.Tensor, images: torch.Tensor,
-             below: list[Architecture]) -> None:
-        if depth == supernet.space.num_layers:
-            supernet.head.eval()
-            scores[below[0]] = score_logits(supernet.head(images), data.y_val, config.score)
-            return
-        for op in dict.fromkeys(arch.ops[depth] for arch in below):  # first-seen order
-            next_recal, next_images = _through(supernet.layers[depth][op], recal, images)
-            walk(depth + 1, next_recal, next_images,
-                 [arch for arch in below if arch.ops[depth] == op])
+    def walk(key: tuple, recal: torch.Tensor | None, images: torch.Tensor) -> None:
+        if key in ending:
+            score = score_logits(supernet.head(images), data.y_val, config.score)
+            scores.update(dict.fromkeys(ending[key], score))
+        for child, module in children[key].items():
+            if children[child] or _has_batchnorm(module):
+                next_recal, next_images = _through(module, recal, images)
+            else:  # a leaf without statistics: only the validation images matter
+                module.eval()
+                next_recal, next_images = None, module(images)
+            walk(child, next_recal if children[child] else None, next_images)
 
     recal, images = _through(supernet.stem, recalibration, data.x_val)
-    walk(0, recal, images, list(dict.fromkeys(archs)))
+    walk((), recal, images)
     supernet.train(was_training)
     return {arch: scores[arch] for arch in archs}
 
@@ -248,13 +295,18 @@ def _macs(module: nn.Module, image_size: tuple[int, int]) -> int:
 
 def tree_work_fraction(supernet: SuperNet, archs: Sequence[Architecture],
                        image_size: tuple[int, int]) -> float:
-    """Multiply-accumulates the prefix tree computes, as a fraction of what evaluating each
-    candidate one by one computes: the tree runs each distinct prefix's last op once."""
+    """Multiply-accumulates ``evaluate_all`` computes, as a fraction of what evaluating each
+    candidate one by one computes: it runs the op that leads to each distinct activation key
+    once (see ``_keys``), and the head once per distinct final key."""
     archs = list(dict.fromkeys(supernet.space.validate(arch) for arch in archs))
     stem, head = _macs(supernet.stem, image_size), _macs(supernet.head, image_size)
     op_macs = [{op: _macs(layer[op], image_size) for op in layer} for layer in supernet.layers]
     one_by_one = sum(stem + head + sum(op_macs[d][op] for d, op in enumerate(arch.ops))
                      for arch in archs)
-    prefixes = {arch.ops[:depth + 1] for arch in archs for depth in range(arch.num_layers)}
-    tree = stem + head * len(archs) + sum(op_macs[len(p) - 1][p[-1]] for p in prefixes)
+    reached: dict[tuple, int] = {}
+    for arch in archs:
+        for depth, key in enumerate(_keys(supernet, arch)):
+            reached.setdefault(key, op_macs[depth][arch.ops[depth]])
+    finals = {_keys(supernet, arch)[-1] for arch in archs}
+    tree = stem + head * len(finals) + sum(reached.values())
     return tree / one_by_one

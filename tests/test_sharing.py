@@ -110,6 +110,19 @@ def test_tree_evaluation_equals_one_by_one_evaluation(trained, digits):
                                              score="accuracy") for arch in archs}
 
 
+def test_prefixes_that_differ_only_by_skip_and_pool_order_are_evaluated_once(trained, digits):
+    same = [Architecture.parse(text) for text in
+            ("conv3x3 -> skip -> maxpool3x3", "conv3x3 -> maxpool3x3 -> skip")]
+    other = Architecture.parse("conv3x3 -> skip -> conv3x3")  # layer 3's weights, not layer 2's
+    images = recalibration_images(digits, SupernetConfig().recalibration_size)
+    tree = evaluate_all(trained, [*same, other, Architecture.parse("conv3x3 -> conv3x3 -> skip")],
+                        digits)
+    assert tree[same[0]] == tree[same[1]]
+    assert tree[same[0]] == evaluate_one(trained, same[1], digits.x_val, images, digits.y_val)
+    assert tree[other] != tree[Architecture.parse("conv3x3 -> conv3x3 -> skip")]
+    assert tree_work_fraction(trained, same, (8, 8)) == pytest.approx(0.5)
+
+
 def test_tree_evaluation_leaves_the_supernet_unchanged(trained, digits):
     before = {k: v.clone() for k, v in trained.state_dict().items()}
     evaluate_all(trained, SMALL.sample(5, seed=1), digits)
