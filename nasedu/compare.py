@@ -38,6 +38,7 @@ class CompareConfig:
     top_fraction: float = 0.1       # share of the supernet ranking the combined search keeps
     min_epochs: int = 1             # successive halving's first rung
     reduction: int = 3              # successive halving's reduction factor
+    distinct: bool = True           # early stopping trains each stand-alone network once
     seed: int = 0                   # search seed; replayed strategies read this table seed
     device: str = "auto"            # where live training runs
     timing_runs: int = 4            # stand-alone runs timed to measure exhaustive seconds
@@ -121,11 +122,13 @@ def strategies(config: CompareConfig, bench: Bench, data: Dataset
                                            space.sample(config.sample, seed=seed)),
         "weight sharing": lambda: (WeightSharing(space, data, supernet, seed=seed), bench.archs),
         "early stopping": lambda: (EarlyStopping(config.halving(), mode="replay", bench=bench,
-                                                 seed=seed), bench.archs),
+                                                 seed=seed, distinct=config.distinct),
+                                   bench.archs),
         "combined": lambda: (Combined(WeightSharing(space, data, supernet, seed=seed),
                                       config.halving(),
                                       top_fraction=config.top_fraction, mode="replay",
-                                      bench=bench, seed=seed), bench.archs),
+                                      bench=bench, seed=seed, distinct=config.distinct),
+                             bench.archs),
     }
 
 
@@ -153,8 +156,8 @@ def at_budget(name: str, budget: float, config: CompareConfig, bench: Bench, dat
         return WeightSharing(space, data, supernet, seed=seed), bench.archs
 
     def halving_on(size: int) -> tuple[EarlyStopping, list[Architecture]]:
-        return (EarlyStopping(config.halving(), mode="replay", bench=bench, seed=seed),
-                space.sample(size, seed=seed))
+        return (EarlyStopping(config.halving(), mode="replay", bench=bench, seed=seed,
+                              distinct=config.distinct), space.sample(size, seed=seed))
 
     low, high = 1, len(bench.archs)  # cost grows with the sample: bisect for the largest fit
     while low < high:

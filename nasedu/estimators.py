@@ -203,13 +203,18 @@ class EarlyStopping(Estimator):
     search in milliseconds; that seed counts as read); ``mode="live"`` really trains on
     ``data`` with ``config``. Both drive the same rule code. Sequential rules meet the
     candidates in an order shuffled by ``seed``.
+
+    ``distinct=True`` trains one architecture per stand-alone network
+    (``Architecture.network``): ``conv -> skip -> pool`` and ``skip -> conv -> pool`` are
+    the same network, so the rule runs on the first of each in that order, the others get
+    its curve and score, and only what was trained is charged.
     """
 
     name = "early stopping"
 
     def __init__(self, rule: Rule, *, mode: str = "replay", bench: "Bench | None" = None,
                  data: Dataset | None = None, config: TrainConfig | None = None,
-                 seed: int = 0, final_epochs: int = 6) -> None:
+                 seed: int = 0, final_epochs: int = 6, distinct: bool = False) -> None:
         if mode not in ("replay", "live"):
             raise ValueError(f"unknown mode {mode!r}; choose from ['replay', 'live']")
         if mode == "replay" and bench is None:
@@ -223,6 +228,7 @@ class EarlyStopping(Estimator):
         self.config = config
         self.seed = seed
         self.final_epochs = final_epochs
+        self.distinct = distinct
         self.model_for: Callable[[Architecture], nn.Module] | None = None  # live: start from
 
     def trainer(self) -> "ReplayTrainer | LiveTrainer":
@@ -235,9 +241,13 @@ class EarlyStopping(Estimator):
         order = list(archs)
         np.random.default_rng(self.seed).shuffle(order)
         trainer = self.trainer()
-        observed = self.rule.run(order, trainer)
-        self.observed_ = observed
-        scores = rank_observed(observed, self.final_epochs)
+        first = {arch: arch for arch in order}
+        if self.distinct:
+            network = {}
+            first = {arch: network.setdefault(arch.network(), arch) for arch in order}
+        observed = self.rule.run(list(dict.fromkeys(first.values())), trainer)
+        self.observed_ = {arch: observed[first[arch]] for arch in order}
+        scores = rank_observed(self.observed_, self.final_epochs)
         read = frozenset([self.seed]) if self.mode == "replay" else frozenset()
         # Replay charges the recorded cost of the epochs it read, not the replay's own time.
         return Estimates({arch: scores[arch] for arch in archs}, trainer.cost, read)
@@ -250,7 +260,8 @@ class Combined(Estimator):
     2. The best ``top_fraction`` of them go to an ``EarlyStopping`` search with ``rule``
        (successive halving by default), trained from scratch (``start="scratch"``, live, or
        replayed from a ground-truth seed) or from their inherited weights
-       (``start="inherited"``, live only).
+       (``start="inherited"``, live only); ``distinct=True`` trains each stand-alone network
+       among them once (see ``EarlyStopping``).
 
     Survivors of the second stage rank above every candidate that did not reach it, in the
     order early stopping gives them; the rest keep their supernet order. Composed from the
@@ -262,17 +273,21 @@ class Combined(Estimator):
     def __init__(self, weight_sharing: WeightSharing, rule: Rule, *,
                  top_fraction: float = 0.1, start: str = "scratch", mode: str = "live",
                  bench: "Bench | None" = None, config: TrainConfig | None = None,
-                 seed: int = 0) -> None:
+                 seed: int = 0, distinct: bool = False) -> None:
         if not 0 < top_fraction <= 1:
             raise ValueError(f"top_fraction must be in (0, 1], but got {top_fraction=}")
         if start not in ("scratch", "inherited"):
             raise ValueError(f"unknown start {start!r}; choose from ['scratch', 'inherited']")
+        if start == "inherited" and distinct:
+            raise ValueError("distinct=True trains one path per stand-alone network, but "
+                             "inherited weights differ between such paths: use start='scratch'")
         if start == "inherited" and mode != "live":
             raise ValueError("start='inherited' trains inherited weights, which no table "
                              "recorded: use mode='live'")
         self.weight_sharing = weight_sharing
         self.early_stopping = EarlyStopping(rule, mode=mode, bench=bench,
-                                            data=weight_sharing.data, config=config, seed=seed)
+                                            data=weight_sharing.data, config=config, seed=seed,
+                                            distinct=distinct)
         self.top_fraction = top_fraction
         self.start = start
 

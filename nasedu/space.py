@@ -99,6 +99,20 @@ class Architecture:
         """The compact form: ``conv3x3-maxpool3x3``."""
         return "-".join(self.ops)
 
+    def network(self) -> tuple[str, ...]:
+        """The stand-alone network this architecture builds: its ops without the identities.
+
+        Architectures with the same network build identical ``ChildNet`` s (an identity has no
+        weights and draws no random numbers, so the other ops are initialised in the same
+        order) and train identically, seed for seed: training one trains them all.
+
+        >>> Architecture.parse("conv -> skip -> pool").network()
+        ('conv3x3', 'maxpool3x3')
+        >>> Architecture.parse("skip -> conv -> pool").network()
+        ('conv3x3', 'maxpool3x3')
+        """
+        return tuple(op for op in self.ops if not isinstance(OPS[op](1), nn.Identity))
+
     def __str__(self) -> str:
         return self.arrow()
 

@@ -101,6 +101,9 @@ def test_combined_from_inherited_weights_trains_live(digits):
     with pytest.raises(ValueError, match="use mode='live'"):
         Combined(WeightSharing(bench.space, data), SuccessiveHalving(), start="inherited",
                  mode="replay", bench=bench)
+    with pytest.raises(ValueError, match="inherited weights differ between such paths"):
+        Combined(WeightSharing(bench.space, data), SuccessiveHalving(), start="inherited",
+                 distinct=True)
     from nasedu.train import TrainConfig
     combined = Combined(WeightSharing(bench.space, data, SupernetConfig(epochs=1)),
                         SuccessiveHalving(min_epochs=1, reduction=2), top_fraction=0.25,

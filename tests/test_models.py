@@ -33,3 +33,19 @@ def test_macs_leave_the_training_mode_as_it_was():
 def test_bad_sizes_are_rejected(field):
     with pytest.raises(ValueError, match=f"{field} must be a positive integer"):
         ChildNet("conv", **{field: 0})
+
+
+def test_architectures_of_one_network_build_the_same_child_net():
+    twins = [Architecture.parse(text) for text in
+             ("conv -> skip -> pool -> conv5x5", "skip -> conv -> pool -> conv5x5",
+              "conv -> pool -> conv5x5 -> skip")]
+    assert len({arch.network() for arch in twins}) == 1
+    images = torch.randn(4, 1, 8, 8, generator=torch.Generator().manual_seed(0))
+    outputs = []
+    for arch in twins:
+        torch.manual_seed(3)
+        outputs.append(ChildNet(arch)(images))
+    assert all(torch.equal(outputs[0], output) for output in outputs[1:])
+    torch.manual_seed(3)
+    other = ChildNet(Architecture.parse("conv -> pool -> skip -> conv"))  # conv3x3 last
+    assert not torch.equal(other(images), outputs[0])

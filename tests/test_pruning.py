@@ -137,3 +137,33 @@ def test_early_stopping_needs_what_its_mode_needs():
         EarlyStopping(SuccessiveHalving())
     with pytest.raises(ValueError, match="unknown mode 'dream'"):
         EarlyStopping(SuccessiveHalving(), mode="dream")
+
+
+def test_the_shipped_table_records_twins_identically():
+    bench = load("five-op")
+    first = {}
+    for arch in bench.archs:
+        twin = first.setdefault(arch.network(), arch)
+        for seed in bench.seeds:
+            assert bench.curve(arch, seed).val_accuracy == bench.curve(twin, seed).val_accuracy
+    assert len(first) < len(bench.archs)
+
+
+def test_distinct_trains_each_stand_alone_network_once():
+    bench = load("five-op")
+    archs = bench.space.sample(120, seed=0)
+    networks = {arch.network() for arch in archs}
+    assert len(networks) < len(archs)  # the sample holds twins
+    full = SuccessiveHalving(min_epochs=12)  # one rung: trains every run it is given fully
+    every = EarlyStopping(full, mode="replay", bench=bench, seed=0).estimate(archs)
+    once = EarlyStopping(full, mode="replay", bench=bench, seed=0, distinct=True)
+    estimates = once.estimate(archs)
+    assert estimates.cost.epochs == pytest.approx(every.cost.epochs * len(networks) / len(archs))
+    assert set(estimates.scores) == set(once.observed_) == set(archs)
+    for arch in archs:
+        twin = next(a for a in archs if a.network() == arch.network())
+        assert estimates.scores[arch] == estimates.scores[twin]
+    halving = EarlyStopping(SuccessiveHalving(1, 3), mode="replay", bench=bench, seed=0,
+                            distinct=True).estimate(archs)
+    assert halving.cost.epochs < EarlyStopping(SuccessiveHalving(1, 3), mode="replay",
+                                               bench=bench, seed=0).estimate(archs).cost.epochs

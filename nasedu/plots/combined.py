@@ -126,12 +126,13 @@ class ShortlistSearch:
 
 def search_shortlist(supernet: Estimates, bench: "Bench", top_fraction: float, *,
                      min_epochs: int, reduction: int, seed: int,
-                     exhaustive: Cost) -> ShortlistSearch:
+                     exhaustive: Cost, distinct: bool = False) -> ShortlistSearch:
     """Keep the best ``top_fraction`` of ``supernet``'s scores (at least one architecture) and
     run successive halving (``min_epochs``, ``reduction``) on them, replaying seed ``seed``
     of ``bench``, as ``nasedu.estimators.Combined`` does in replay mode; truth and regret come
     from the seeds the replay did not read. ``exhaustive`` is the cost of training every
-    architecture once; the cost of both stages is reported as a share of it. Raises
+    architecture once; the cost of both stages is reported as a share of it. ``distinct``
+    trains each stand-alone network of the shortlist once (see ``EarlyStopping``). Raises
     ValueError for ``top_fraction`` outside (0, 1].
     """
     if isinstance(top_fraction, bool) or not 0 < top_fraction <= 1:
@@ -139,7 +140,7 @@ def search_shortlist(supernet: Estimates, bench: "Bench", top_fraction: float, *
     keep = max(1, math.ceil(top_fraction * len(supernet.scores)))
     shortlist = sorted(supernet.scores, key=lambda arch: -supernet.scores[arch])[:keep]
     stage = EarlyStopping(SuccessiveHalving(min_epochs, reduction), mode="replay", bench=bench,
-                          seed=seed)
+                          seed=seed, distinct=distinct)
     second = stage.estimate(shortlist)
     # The best second-stage score, ties going to the first in supernet.scores' order, as in
     # the combined estimator's merged scores.
@@ -220,11 +221,12 @@ def shortlist_figure(chosen: ShortlistSearch, sweep: Sequence[ShortlistSearch] =
 
 def shortlist_view(top_fraction: float, *, supernet: Estimates, bench: "Bench",
                    min_epochs: int, reduction: int, seed: int, exhaustive: Cost,
-                   sweep: Sequence[ShortlistSearch] = (),
+                   distinct: bool = False, sweep: Sequence[ShortlistSearch] = (),
                    references: Mapping[str, tuple[float, float]] | None = None) -> Figure:
     """The widget's callback: replay the second stage on the top ``top_fraction`` of the
     ``supernet`` scores (``search_shortlist``) and draw it (``shortlist_figure``). Bind every
     argument but ``top_fraction`` with ``functools.partial``."""
     chosen = search_shortlist(supernet, bench, top_fraction, min_epochs=min_epochs,
-                              reduction=reduction, seed=seed, exhaustive=exhaustive)
+                              reduction=reduction, seed=seed, exhaustive=exhaustive,
+                              distinct=distinct)
     return shortlist_figure(chosen, sweep, references)
