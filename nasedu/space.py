@@ -15,6 +15,7 @@ to a factory, and a supernet instantiates every op once per layer.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 from typing import Callable, Iterator
@@ -58,6 +59,11 @@ def canonical_op(name: str) -> str:
         allowed = sorted(OPS) + sorted(ALIASES)
         raise ValueError(f"unknown op {name!r}; choose from {allowed}")
     return key
+
+
+@functools.lru_cache(maxsize=None)
+def _is_identity(op: str) -> bool:
+    return isinstance(OPS[op](1), nn.Identity)
 
 
 @dataclass(frozen=True, order=True)
@@ -111,7 +117,7 @@ class Architecture:
         >>> Architecture.parse("skip -> conv -> pool").network()
         ('conv3x3', 'maxpool3x3')
         """
-        return tuple(op for op in self.ops if not isinstance(OPS[op](1), nn.Identity))
+        return tuple(op for op in self.ops if not _is_identity(op))
 
     def __str__(self) -> str:
         return self.arrow()
