@@ -241,11 +241,10 @@ class EarlyStopping(Estimator):
         order = list(archs)
         np.random.default_rng(self.seed).shuffle(order)
         trainer = self.trainer()
-        first = {arch: arch for arch in order}
-        if self.distinct:
-            network = {}
-            first = {arch: network.setdefault(arch.network(), arch) for arch in order}
-        observed = self.rule.run(list(dict.fromkeys(first.values())), trainer)
+        run_of: dict = {}  # one run per network (distinct) or per architecture
+        first = {arch: run_of.setdefault(arch.network() if self.distinct else arch, arch)
+                 for arch in order}
+        observed = self.rule.run(list(run_of.values()), trainer)
         self.observed_ = {arch: observed[first[arch]] for arch in order}
         scores = rank_observed(self.observed_, self.final_epochs)
         read = frozenset([self.seed]) if self.mode == "replay" else frozenset()

@@ -271,7 +271,7 @@ def evaluate_all(supernet: SuperNet, archs: Sequence[Architecture], data: Datase
             else:  # a leaf without statistics: only the validation images matter
                 module.eval()
                 next_recal, next_images = None, module(images)
-            walk(child, next_recal if children[child] else None, next_images)
+            walk(child, next_recal, next_images)
 
     recal, images = _through(supernet.stem, recalibration, data.x_val)
     walk((), recal, images)
