@@ -8,9 +8,10 @@ from typing import Sequence
 
 import numpy as np
 
+from .arguments import positive_int
 from .compare import DEFAULT_STRATEGIES, STRATEGIES, CompareConfig
-
 from .data import DATASETS, load_dataset
+from .grading_cli import add_grading_commands
 from .space import SPACES, get_space
 from .train import TrainConfig, train
 
@@ -112,29 +113,6 @@ def command_compare(args: argparse.Namespace) -> None:
         print(f"wrote {path}")
 
 
-def command_release(args: argparse.Namespace) -> None:
-    from .release import release
-    for path in release(args.source_dir, args.out_dir):
-        print(f"wrote {path}")
-
-
-def command_grade(args: argparse.Namespace) -> None:
-    from .release import grade
-    results = grade(args.submissions, args.source, args.out, timeout=args.timeout)
-    graded = len({(row.student, row.notebook) for row in results})
-    failed = sum(1 for row in results if row.reason)
-    print(f"graded {graded} submission(s); {failed} task(s) without full points "
-          f"(reasons in the file)")
-    print(f"wrote {args.out}")
-
-
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, but got {value}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m nasedu",
@@ -213,25 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare_cmd.add_argument("--quiet", action="store_true", help="no progress messages")
     compare_cmd.set_defaults(run=command_compare)
 
-    release_cmd = commands.add_parser(
-        "release", help="generate exercise notebooks from solution notebooks",
-        description="Write the exercise of every solution notebook: solution blocks become "
-                    "stubs that raise NotImplementedError, hidden tests and outputs go.")
-    release_cmd.add_argument("source_dir", help="folder of solution notebooks, e.g. solutions")
-    release_cmd.add_argument("out_dir", help="folder to write the exercises to, e.g. exercises")
-    release_cmd.set_defaults(run=command_release)
-
-    grade_cmd = commands.add_parser(
-        "grade", help="grade submitted exercise notebooks into a CSV",
-        description="Run each submission in a fresh kernel with the checks and hidden tests of "
-                    "the solution notebook of the same name; write points per task and a total "
-                    "per student (the submission's folder). Submissions are only read.")
-    grade_cmd.add_argument("submissions", nargs="+", help="e.g. submitted/*/01_cost.ipynb")
-    grade_cmd.add_argument("--source", default="solutions", help="folder of solution notebooks")
-    grade_cmd.add_argument("--out", default="grades.csv", help="CSV file to write")
-    grade_cmd.add_argument("--timeout", type=positive_int, default=120,
-                           help="seconds each notebook may run in all")
-    grade_cmd.set_defaults(run=command_grade)
+    add_grading_commands(commands)
     return parser
 
 

@@ -25,7 +25,6 @@ import os
 import platform
 import shutil
 import socket
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager, nullcontext
@@ -42,6 +41,7 @@ from . import __version__
 from .cost import Cost
 from .data import TEST_FRACTION, VAL_FRACTION, load_dataset
 from .estimators import ZERO_COST_PROXIES, Estimates
+from .files import write_atomically
 from .metrics import kendall_tau, regret, spearman, top_k_indices, top_k_precision
 from .models import count_macs, count_parameters
 from .space import Architecture, SearchSpace, get_space
@@ -93,23 +93,6 @@ def run_one(arch: Architecture, seed: int, protocol: Protocol, device: str = "cp
 def _run_job(job: tuple[str, int, dict, str]) -> dict:
     compact, seed, protocol, device = job
     return run_one(Architecture.parse(compact), seed, Protocol.from_dict(protocol), device)
-
-
-def write_atomically(path: Path, payload: bytes) -> None:
-    """Write ``payload`` to ``path`` so that readers see the old file or the whole new one,
-    never a part: write a temporary file beside it, flush it to disk, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.",
-                                         suffix=".tmp", delete=False)
-    try:
-        with handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
 
 
 def _record_name(compact: str, seed: int) -> str:

@@ -17,7 +17,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .bench import Bench, load, protocol_data, run_one, write_atomically
+from .bench import Bench, load, protocol_data, run_one
+from .files import write_atomically
 from .cost import Cost
 from .data import Dataset
 from .estimators import (Combined, EarlyStopping, Estimates, Estimator, ParameterCount,

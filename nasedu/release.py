@@ -28,7 +28,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from .bench import write_atomically
+from .files import write_atomically
 
 BADGE_TAG = "colab-badge"  # the "Open in Colab" cell tools/sync_notebooks.py writes
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
