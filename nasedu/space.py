@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import functools
 import itertools
+import sys
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import numpy as np
 from torch import nn
+
+from .seeds import check_seed
 
 
 def _conv(kernel_size: int) -> Callable[[int], nn.Module]:
@@ -50,9 +53,19 @@ _SHORT_NAMES = {full: short for short, full in ALIASES.items()}
 
 ARROW = " -> "
 
+MAX_LAYERS = 32  # layers of an architecture: far beyond the lessons' 3 or 4
+# Architectures that enumerate() or sample() may return in one list: each costs about 0.6 KB.
+MAX_LISTED = 1_000_000
+# numpy's choice shuffles every index of a space (8 bytes each) when n is a large share of it.
+_SHUFFLE_LIMIT = 16 * MAX_LISTED
+_INT64_MAX = 2**63 - 1  # the largest space numpy's choice can draw from
+
 
 def canonical_op(name: str) -> str:
     """Return the registry name of ``name`` (an ``OPS`` key or an alias), or raise ValueError."""
+    if not isinstance(name, str):
+        raise ValueError(f"an op must be a name such as 'conv3x3' (a string), but got {name!r}; "
+                         f"choose from {sorted(OPS) + sorted(ALIASES)}")
     key = name.strip().lower()
     key = ALIASES.get(key, key)
     if key not in OPS:
@@ -73,8 +86,14 @@ class Architecture:
     ops: tuple[str, ...]
 
     def __post_init__(self) -> None:
-        if not self.ops:
-            raise ValueError("an architecture needs at least one op, but got none")
+        if isinstance(self.ops, str):
+            raise ValueError(f"ops must be a tuple of op names, but got the string {self.ops!r}; "
+                             f"write Architecture.parse({self.ops!r}) to parse a string")
+        if not isinstance(self.ops, (tuple, list)):
+            raise ValueError(f"ops must be a tuple of op names such as ('conv3x3', 'maxpool3x3'), "
+                             f"but got {self.ops!r}")
+        if not 1 <= len(self.ops) <= MAX_LAYERS:
+            raise ValueError(f"an architecture needs 1 to {MAX_LAYERS} ops, but got {len(self.ops)}")
         object.__setattr__(self, "ops", tuple(canonical_op(op) for op in self.ops))
 
     @classmethod
@@ -141,8 +160,14 @@ class SearchSpace:
 
     def __post_init__(self) -> None:
         if isinstance(self.num_layers, bool) or not isinstance(self.num_layers, int) \
-                or self.num_layers < 1:
-            raise ValueError(f"num_layers must be a positive integer, but got {self.num_layers!r}")
+                or not 1 <= self.num_layers <= MAX_LAYERS:
+            raise ValueError(f"num_layers must be an integer in [1, {MAX_LAYERS}], "
+                             f"but got num_layers={self.num_layers!r}")
+        if isinstance(self.ops, str) or not isinstance(self.ops, (tuple, list)):
+            raise ValueError(f"ops must be a tuple of op names, e.g. ('conv3x3', 'maxpool3x3'), "
+                             f"but got ops={self.ops!r}; choose from {sorted(OPS)}")
+        if not isinstance(self.name, str):
+            raise ValueError(f"name must be a string, but got name={self.name!r}")
         ops = tuple(canonical_op(op) for op in self.ops)
         if not ops:
             raise ValueError(f"a search space needs at least one op; choose from {sorted(OPS)}")
@@ -155,7 +180,12 @@ class SearchSpace:
         return len(self.ops) ** self.num_layers
 
     def enumerate(self) -> list[Architecture]:
-        """Every architecture, in a fixed order (the ops' order, first layer varying slowest)."""
+        """Every architecture, in a fixed order (the ops' order, first layer varying slowest).
+        A space of more than ``MAX_LISTED`` architectures raises ValueError: iterate over it, or
+        ``sample`` from it, instead."""
+        if self.size > MAX_LISTED:
+            raise ValueError(f"space {self.name!r} has {self.size} architectures, more than the "
+                             f"{MAX_LISTED} enumerate() may list; iterate over it or sample() it")
         return list(self)
 
     def __iter__(self) -> Iterator[Architecture]:
@@ -163,6 +193,9 @@ class SearchSpace:
             yield Architecture(ops)
 
     def __len__(self) -> int:
+        if self.size > sys.maxsize:
+            raise OverflowError(f"space {self.name!r} has {self.size} architectures, more than "
+                                f"len() can return; use .size")
         return self.size
 
     def __contains__(self, arch: object) -> bool:
@@ -172,6 +205,9 @@ class SearchSpace:
     def validate(self, arch: Architecture | str) -> Architecture:
         """Return ``arch`` as an Architecture of this space, or raise ValueError saying why not."""
         arch = Architecture.parse(arch) if isinstance(arch, str) else arch
+        if not isinstance(arch, Architecture):
+            raise ValueError(f"expected an Architecture or a string such as 'conv -> pool -> conv', "
+                             f"but got {arch!r}")
         if arch.num_layers != self.num_layers:
             raise ValueError(f"architecture {arch.arrow()!r} has {arch.num_layers} layers, but "
                              f"space {self.name!r} has {self.num_layers}")
@@ -182,13 +218,43 @@ class SearchSpace:
         return arch
 
     def sample(self, n: int, seed: int) -> list[Architecture]:
-        """``n`` distinct architectures drawn uniformly without replacement, reproducibly."""
-        if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= self.size:
-            raise ValueError(f"n must be an integer in [0, {self.size}], but got {n!r}")
-        rng = np.random.default_rng(seed)
-        indices = rng.choice(self.size, size=n, replace=False)
-        everything = self.enumerate()
-        return [everything[i] for i in indices]
+        """``n`` distinct architectures drawn uniformly without replacement, reproducibly; ``n``
+        is at most the space's size and ``MAX_LISTED``. The space is never listed: each drawn
+        index is decoded into its architecture (``enumerate()[index]``).
+
+        >>> get_space("convpool").sample(2, seed=0)
+        [Architecture.parse('pool -> conv -> pool'), Architecture.parse('pool -> pool -> pool')]
+        """
+        most = min(self.size, MAX_LISTED)
+        if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= most:
+            raise ValueError(f"n must be an integer in [0, {most}], but got {n!r}")
+        rng = np.random.default_rng(check_seed(seed))
+        if self.size <= _SHUFFLE_LIMIT or (self.size <= _INT64_MAX and n <= self.size // 50):
+            # numpy shuffles all indices up to _SHUFFLE_LIMIT, else (n a small share) draws
+            # n of them by Floyd's algorithm; the samples every earlier version drew.
+            return [self.architecture_at(int(i)) for i in rng.choice(self.size, n, replace=False)]
+        # n is at most a sixteenth of the space: draw ops layer by layer, redraw the rare repeats.
+        drawn: dict[tuple[int, ...], None] = {}
+        while len(drawn) < n:
+            for digits in rng.integers(len(self.ops), size=(n - len(drawn), self.num_layers)):
+                drawn.setdefault(tuple(digits.tolist()), None)
+        return [Architecture(tuple(self.ops[digit] for digit in digits)) for digits in drawn]
+
+    def architecture_at(self, index: int) -> Architecture:
+        """The architecture at ``index`` of ``enumerate()``, found without enumerating: the
+        index written in base ``len(ops)``, first layer first, gives each layer's op.
+
+        >>> get_space("convpool").architecture_at(1)
+        Architecture.parse('conv -> conv -> pool')
+        """
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < self.size:
+            raise ValueError(f"index must be an integer in [0, {self.size - 1}], "
+                             f"but got index={index!r}")
+        ops = []
+        for _ in range(self.num_layers):
+            index, digit = divmod(index, len(self.ops))
+            ops.append(self.ops[digit])
+        return Architecture(tuple(reversed(ops)))
 
 
 SPACES: dict[str, SearchSpace] = {

@@ -85,7 +85,7 @@ def test_validate_names_wrong_layer_count_and_foreign_op():
 
 @pytest.mark.parametrize("layers", [0, -2, 1.5, True])
 def test_search_space_rejects_bad_layer_counts(layers):
-    with pytest.raises(ValueError, match="num_layers must be a positive integer"):
+    with pytest.raises(ValueError, match=r"num_layers must be an integer in \[1, 32\]"):
         SearchSpace(("conv3x3",), layers)
 
 
