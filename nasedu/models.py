@@ -13,6 +13,19 @@ from torch import nn
 from .space import OPS, Architecture, SearchSpace
 
 DEFAULT_CHANNELS = 16
+# The largest sizes a network may have: far beyond the course's 16 channels and 10 classes, and
+# small enough that a typo such as channels=10**6 is refused before torch allocates terabytes.
+MAX_SIZES = {"in_channels": 1024, "num_classes": 100_000, "channels": 1024}
+
+
+def check_sizes(in_channels: int, num_classes: int, channels: int) -> None:
+    """Raise ValueError naming the first size that is not an integer in [1, MAX_SIZES[name]]."""
+    for name, value in (("in_channels", in_channels), ("num_classes", num_classes),
+                        ("channels", channels)):
+        if isinstance(value, bool) or not isinstance(value, int) \
+                or not 1 <= value <= MAX_SIZES[name]:
+            raise ValueError(f"{name} must be an integer in [1, {MAX_SIZES[name]}], "
+                             f"but got {name}={value!r}")
 
 
 def stem(in_channels: int, channels: int) -> nn.Module:
@@ -36,10 +49,10 @@ class ChildNet(nn.Module):
                  channels: int = DEFAULT_CHANNELS) -> None:
         super().__init__()
         arch = Architecture.parse(arch) if isinstance(arch, str) else arch
-        for name, value in (("in_channels", in_channels), ("num_classes", num_classes),
-                            ("channels", channels)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, but got {value!r}")
+        if not isinstance(arch, Architecture):
+            raise ValueError(f"arch must be an Architecture or a string such as "
+                             f"'conv -> pool -> conv', but got arch={arch!r}")
+        check_sizes(in_channels, num_classes, channels)
         self.arch = arch
         self.stem = stem(in_channels, channels)
         self.layers = nn.ModuleList(OPS[op](channels) for op in arch.ops)
@@ -65,6 +78,10 @@ class SuperNet(nn.Module):
     def __init__(self, space: SearchSpace, in_channels: int = 1, num_classes: int = 10,
                  channels: int = DEFAULT_CHANNELS) -> None:
         super().__init__()
+        if not isinstance(space, SearchSpace):
+            raise ValueError(f"space must be a SearchSpace (e.g. get_space('convpool')), "
+                             f"but got space={space!r}")
+        check_sizes(in_channels, num_classes, channels)
         self.space = space
         self.sizes = {"in_channels": in_channels, "num_classes": num_classes,
                       "channels": channels}
@@ -106,6 +123,11 @@ def count_parameters(model: nn.Module) -> int:
 def count_macs(model: nn.Module, input_shape: tuple[int, ...]) -> int:
     """Multiply-accumulates of one forward pass for one example of shape ``(C, H, W)``,
     counted over convolutions and linear layers (pooling, BN and ReLU are not counted)."""
+    if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3 or any(
+            isinstance(size, bool) or not isinstance(size, int) or size < 1
+            for size in input_shape):
+        raise ValueError(f"input_shape must be (C, H, W), three positive integers, "
+                         f"but got input_shape={input_shape!r}")
     total = 0
 
     def conv_hook(module: nn.Conv2d, inputs: tuple, output: torch.Tensor) -> None:

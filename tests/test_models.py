@@ -31,7 +31,7 @@ def test_macs_leave_the_training_mode_as_it_was():
 
 @pytest.mark.parametrize("field", ["in_channels", "num_classes", "channels"])
 def test_bad_sizes_are_rejected(field):
-    with pytest.raises(ValueError, match=f"{field} must be a positive integer"):
+    with pytest.raises(ValueError, match=rf"{field} must be an integer in \[1, \d+\]"):
         ChildNet("conv", **{field: 0})
 
 
