@@ -7,6 +7,8 @@
 """
 from __future__ import annotations
 
+import math
+import numbers
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -18,8 +20,20 @@ from torch import nn
 from .cost import Cost
 from .data import Dataset
 from .devices import resolve_device
-from .models import DEFAULT_CHANNELS, ChildNet
+from .models import DEFAULT_CHANNELS, MAX_SIZES, ChildNet
+from .seeds import check_seed
 from .space import Architecture
+
+# The ranges a protocol's values may take: wide enough for any experiment on these datasets,
+# narrow enough that a typo (epochs=1e9, learning_rate=inf) is refused before any work.
+INTEGER_RANGES = {"epochs": (1, 10_000), "batch_size": (1, 65_536),
+                  "channels": (1, MAX_SIZES["channels"])}
+# learning_rate must lie in (0, 10], momentum and weight_decay in [0, 1).
+MAX_LEARNING_RATE = 10
+
+
+class TrainingDiverged(ValueError):
+    """A training whose loss became NaN or infinite: its weights are lost, its curve is noise."""
 
 
 @dataclass(frozen=True)
@@ -34,16 +48,21 @@ class TrainConfig:
     channels: int = DEFAULT_CHANNELS  # width of the stem and every op
 
     def __post_init__(self) -> None:
-        for name in ("epochs", "batch_size", "channels"):
+        for name, (low, high) in INTEGER_RANGES.items():
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, but got {name}={value!r}")
-        for name in ("learning_rate", "momentum", "weight_decay"):
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise ValueError(f"{name} must be an integer in [{low}, {high}], "
+                                 f"but got {name}={value!r}")
+        rate = self.learning_rate
+        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) \
+                or not 0 < rate <= MAX_LEARNING_RATE:
+            raise ValueError(f"learning_rate must be a number in (0, {MAX_LEARNING_RATE}], "
+                             f"but got learning_rate={rate!r}")
+        for name in ("momentum", "weight_decay"):
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or value < 0 or value != value:
-                raise ValueError(f"{name} must be a non-negative number, but got {name}={value!r}")
-        if self.learning_rate == 0:
-            raise ValueError("learning_rate must be positive, but got learning_rate=0")
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) \
+                    or not 0 <= value < 1:
+                raise ValueError(f"{name} must be a number in [0, 1), but got {name}={value!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -94,9 +113,6 @@ def seeded(seed: int) -> Iterator[None]:
 
 class _NoBar:
     def update(self, n: int = 1) -> None:
-        pass
-
-    def close(self) -> None:
         pass
 
     def __enter__(self) -> "_NoBar":
@@ -218,6 +234,15 @@ class Run:
     def __init__(self, arch_or_model: Architecture | str | nn.Module, data: Dataset,
                  config: TrainConfig = TrainConfig(), *, seed: int = 0,
                  device: str | torch.device | None = None) -> None:
+        if not isinstance(arch_or_model, (Architecture, str, nn.Module)):
+            raise ValueError(f"expected an Architecture, a string such as 'conv -> pool -> conv' "
+                             f"or a torch module, but got {arch_or_model!r}")
+        if not isinstance(data, Dataset):
+            raise ValueError(f"data must be a Dataset (e.g. load_dataset('digits')), "
+                             f"but got data={data!r}")
+        if not isinstance(config, TrainConfig):
+            raise ValueError(f"config must be a TrainConfig, but got config={config!r}")
+        seed = check_seed(seed)
         device = data.device if device is None else resolve_device(device)
         self.data = data if data.device == device else data.to(device)
         if isinstance(arch_or_model, nn.Module):
@@ -236,16 +261,20 @@ class Run:
         ``callback(epoch, curve)`` may return True to stop. Returns True if it stopped early."""
         if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
             raise ValueError(f"epoch must be a non-negative integer, but got {epoch=}")
+        if callback is not None and not callable(callback):
+            raise ValueError(f"callback must be a function (epoch, curve) -> bool or None, "
+                             f"but got {callback=}")
         target, data = min(epoch, self.config.epochs), self.data
         started, done = time.perf_counter(), self.curve.epochs
         stopped = False
-        with thread_count(threads):
-            bar = progress_bar(progress, total=target - done, unit="epoch",
-                               desc=str(getattr(self.model, "arch", "training")))
+        with thread_count(threads), progress_bar(
+                progress, total=target - done, unit="epoch",
+                desc=str(getattr(self.model, "arch", "training"))) as bar:
             while self.curve.epochs < target:
-                self.curve.train_loss.append(train_epoch(self.model, self.optimizer, data,
-                                                         self.config.batch_size,
-                                                         self.generator))
+                loss = train_epoch(self.model, self.optimizer, data, self.config.batch_size,
+                                   self.generator)
+                self._check_finite(loss)
+                self.curve.train_loss.append(loss)
                 recalibrate_bn(self.model, data.x_train)
                 self.curve.val_accuracy.append(accuracy(self.model, data.x_val, data.y_val))
                 self.curve.test_accuracy.append(accuracy(self.model, data.x_test, data.y_test))
@@ -253,13 +282,23 @@ class Run:
                 if callback is not None and callback(self.curve.epochs, self.curve):
                     stopped = self.curve.epochs < target
                     break
-            bar.close()
         epochs = self.curve.epochs - done
         self.cost = self.cost + Cost.of_examples(
             trained=epochs * len(data.x_train),
             evaluated=epochs * (len(data.x_train) + len(data.x_val)),
             train_size=len(data.x_train), seconds=time.perf_counter() - started)
         return stopped
+
+    def _check_finite(self, loss: float) -> None:
+        """Raise TrainingDiverged if the epoch just trained had a NaN or infinite mean loss
+        (one such batch makes the mean so)."""
+        if math.isfinite(loss):
+            return
+        name = getattr(self.model, "arch", type(self.model).__name__)
+        raise TrainingDiverged(
+            f"training {str(name)!r} diverged in epoch {self.curve.epochs + 1}: the mean "
+            f"training loss is {loss}; lower learning_rate (now {self.config.learning_rate}) "
+            f"or momentum (now {self.config.momentum}), or check the data for huge values")
 
 
 def train(arch_or_model: Architecture | str | nn.Module, data: Dataset,
