@@ -10,6 +10,8 @@ torchvision for users online; they return the same ``Dataset``.
 """
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,7 @@ import torch
 from sklearn.model_selection import train_test_split
 
 from .devices import resolve_device
+from .seeds import check_seed
 
 TORCHVISION_DATASETS = {"mnist": "MNIST", "fashionmnist": "FashionMNIST", "cifar10": "CIFAR10"}
 DATASETS = ("digits",) + tuple(TORCHVISION_DATASETS)
@@ -59,8 +62,8 @@ class Dataset:
 
 
 def _check_fraction(name: str, value: float) -> None:
-    if not 0 < value < 1:
-        raise ValueError(f"{name} must be in (0, 1), but got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
+        raise ValueError(f"{name} must be in (0, 1), but got {name}={value!r}")
 
 
 def from_arrays(name: str, images: np.ndarray, labels: np.ndarray, *, seed: int = 0,
@@ -72,11 +75,14 @@ def from_arrays(name: str, images: np.ndarray, labels: np.ndarray, *, seed: int 
     ``images`` is (N, H, W) or (N, H, W, C) or (N, C, H, W) with C in {1, 3}; ``labels`` is (N,).
     The split is stratified by label and depends only on ``seed``. If ``test_images`` and
     ``test_labels`` are given (a dataset's official test set), they are the test split and
-    ``test_fraction`` is ignored.
+    ``test_fraction`` is ignored. Every class needs enough examples for each split.
     """
+    if not isinstance(name, str):
+        raise ValueError(f"name must be a string, but got name={name!r}")
+    seed = check_seed(seed)
     _check_fraction("val_fraction", val_fraction)
-    images = _as_nchw(np.asarray(images, dtype=np.float32))
-    labels = np.asarray(labels, dtype=np.int64)
+    device = resolve_device(device)
+    images, labels = _as_nchw(_array("images", images, np.float32)), _labels("labels", labels)
     if len(images) != len(labels):
         raise ValueError(f"got {len(images)} images but {len(labels)} labels")
     if test_images is None:
@@ -84,18 +90,17 @@ def from_arrays(name: str, images: np.ndarray, labels: np.ndarray, *, seed: int 
         if val_fraction + test_fraction >= 1:
             raise ValueError(f"val_fraction + test_fraction must be below 1, but got "
                              f"{val_fraction} + {test_fraction}")
-        images, x_test, labels, y_test = train_test_split(
-            images, labels, test_size=test_fraction, stratify=labels, random_state=seed)
+        images, x_test, labels, y_test = _split(images, labels, test_fraction, seed)
         val_share = val_fraction / (1 - test_fraction)
     else:
-        x_test = _as_nchw(np.asarray(test_images, dtype=np.float32))
-        y_test = np.asarray(test_labels, dtype=np.int64)
+        x_test = _as_nchw(_array("test_images", test_images, np.float32))
+        y_test = _labels("test_labels", test_labels)
+        if len(x_test) != len(y_test):
+            raise ValueError(f"got {len(x_test)} test_images but {len(y_test)} test_labels")
         val_share = val_fraction
-    x_train, x_val, y_train, y_val = train_test_split(
-        images, labels, test_size=val_share, stratify=labels, random_state=seed)
+    x_train, x_val, y_train, y_val = _split(images, labels, val_share, seed)
     mean = x_train.mean(axis=(0, 2, 3), keepdims=True)
     std = x_train.std(axis=(0, 2, 3), keepdims=True) + 1e-8
-    device = resolve_device(device)
 
     def tensor(array: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(np.ascontiguousarray(array)).to(device)
@@ -104,6 +109,35 @@ def from_arrays(name: str, images: np.ndarray, labels: np.ndarray, *, seed: int 
                    tensor((x_val - mean) / std), tensor(y_val),
                    tensor((x_test - mean) / std), tensor(y_test),
                    num_classes=int(labels.max()) + 1, seed=seed)
+
+
+def _array(name: str, values: object, dtype: type) -> np.ndarray:
+    try:
+        return np.asarray(values, dtype=dtype)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name} must be an array of numbers, but got {type(values).__name__} "
+                         f"that numpy cannot read as {np.dtype(dtype).name} ({error})") from None
+
+
+def _labels(name: str, values: object) -> np.ndarray:
+    labels = _array(name, values, np.float64)
+    if labels.ndim != 1 or np.any(labels < 0) or np.any(labels != np.round(labels)):
+        raise ValueError(f"{name} must be a 1-D array of class indices 0, 1, 2, ..., "
+                         f"but got shape {labels.shape} with values {np.unique(labels)[:10]}")
+    return labels.astype(np.int64)
+
+
+def _split(images: np.ndarray, labels: np.ndarray, share: float,
+           seed: int) -> list[np.ndarray]:
+    """Stratified split: (images kept, images split off, labels kept, labels split off)."""
+    classes, counts = np.unique(labels, return_counts=True)
+    held_out = math.ceil(share * len(labels))  # as scikit-learn counts it
+    if counts.min() < 2 or not len(classes) <= held_out <= len(labels) - len(classes):
+        raise ValueError(f"cannot split {len(labels)} examples of {len(classes)} classes (the "
+                         f"smallest has {counts.min()}) into {share:.3g} and the rest by class: "
+                         f"every class needs at least 2 examples, and each part at least one "
+                         f"example of every class")
+    return train_test_split(images, labels, test_size=share, stratify=labels, random_state=seed)
 
 
 def _as_nchw(images: np.ndarray) -> np.ndarray:
@@ -129,6 +163,14 @@ def load_dataset(name: str = "digits", *, seed: int = 0, device: str | torch.dev
     key = name.lower() if isinstance(name, str) else name
     if key not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose from {list(DATASETS)}")
+    seed = check_seed(seed)
+    device = resolve_device(device)
+    _check_fraction("val_fraction", val_fraction)
+    _check_fraction("test_fraction", test_fraction)
+    if not isinstance(root, (str, Path, type(None))):
+        raise ValueError(f"root must be a folder path or None, but got root={root!r}")
+    if not isinstance(download, bool):
+        raise ValueError(f"download must be True or False, but got download={download!r}")
     if key == "digits":
         from sklearn.datasets import load_digits
         bunch = load_digits()

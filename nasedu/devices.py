@@ -1,7 +1,12 @@
 """Resolving ``device=`` arguments once, with a clear error when a device is not there."""
 from __future__ import annotations
 
+import re
+
 import torch
+
+DEVICE_FORMS = "auto, cpu, cuda, cuda:N, mps"
+_DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:\d{1,4})?")  # cuda:N, N below 10000
 
 
 def available_devices() -> list[str]:
@@ -22,19 +27,18 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     >>> resolve_device("cpu")
     device(type='cpu')
     """
+    here = available_devices()
     if isinstance(device, torch.device):
-        name = str(device)
+        resolved = device
     elif isinstance(device, str):
         name = device.strip().lower()
+        if not _DEVICE_PATTERN.fullmatch(name):
+            raise ValueError(f"unknown device {device!r}: write one of {DEVICE_FORMS}; "
+                             f"on this machine choose from {['auto'] + here}")
+        resolved = torch.device(here[0] if name == "auto" else name)
     else:
-        raise ValueError(f"device must be a string such as 'auto' or 'cpu', but got {device!r}")
-    here = available_devices()
-    if name == "auto":
-        return torch.device(here[0])
-    try:
-        resolved = torch.device(name)
-    except RuntimeError:
-        raise ValueError(f"unknown device {device!r}; choose from {['auto'] + here}") from None
+        raise ValueError(f"device must be a string ({DEVICE_FORMS}) or a torch.device, "
+                         f"but got device={device!r}")
     if resolved.type not in here:
         raise ValueError(f"device {device!r} is not available on this machine; "
                          f"choose from {['auto'] + here}")
