@@ -22,12 +22,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--supernet-epochs", type=float, default=CompareConfig.supernet_epochs)
-    parser.add_argument("--space", default="five-op")
+    parser.add_argument("--table", default="five-op", help="a shipped table or a table file")
     args = parser.parse_args()
     runs, seconds = {}, []
     for seed in args.seeds:
         started = time.perf_counter()
-        rows = compare(CompareConfig(space=args.space, supernet_epochs=args.supernet_epochs,
+        rows = compare(CompareConfig(table=args.table, supernet_epochs=args.supernet_epochs,
                                      seed=seed), STRATEGIES)
         seconds.append(time.perf_counter() - started)
         for row in rows:

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from nasedu.bench import load, protocol_data
-from nasedu.compare import measured_exhaustive_cost
+from nasedu.compare import measure_timing
 from nasedu.estimators import WeightSharing
 from nasedu.sharing import SupernetConfig, evaluate_all, evaluate_one, recalibration_images, \
     train_supernet, tree_work_fraction
@@ -56,7 +56,7 @@ def main() -> None:
 
 def rank(bench, data, args) -> None:
     """The ranking table: every sampler and budget, the ablations, the proxies, the ceiling."""
-    exhaustive = measured_exhaustive_cost(bench, args.sample)
+    exhaustive = measure_timing(bench, args.sample).exhaustive
     print(f"exhaustive full training of {len(bench.archs)} architectures (one seed, "
           f"{bench.protocol.train.epochs} epochs, {THREADS} thread): "
           f"{exhaustive.epochs:.0f} epoch-equivalents, {exhaustive.seconds:.0f} s "

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from .arguments import positive_int
-from .compare import DEFAULT_STRATEGIES, STRATEGIES, CompareConfig
+from .arguments import (MAX_EPOCHS, MAX_SEED, MAX_SEEDS, check_writable, integer, number,
+                        positive_int)
+from .compare import (DEFAULT_SAMPLE, DEFAULT_STRATEGIES, MAX_SUPERNET_EPOCHS, STRATEGIES,
+                      CompareConfig)
 from .data import DATASETS, load_dataset
 from .grading_cli import add_grading_commands
-from .space import SPACES, get_space
+from .space import OPS, SPACES, SearchSpace, get_space
 from .train import TrainConfig, train
 
 
@@ -30,11 +31,13 @@ def command_space(args: argparse.Namespace) -> None:
 
 def command_train(args: argparse.Namespace) -> None:
     config = TrainConfig(epochs=args.epochs)
-    data = load_dataset(args.dataset, seed=args.seed, device=args.device)
-    result = train(args.arch, data, config, seed=args.seed, progress=args.progress)
+    data = load_dataset(args.dataset, seed=args.split_seed, device=args.device)
+    result = train(args.arch, data, config, seed=args.seed, progress=args.progress,
+                   threads=args.threads)
     curve = result.curve
     print(f"architecture {result.model.arch.arrow()} on {args.dataset} "
-          f"(seed {args.seed}, device {data.device})")
+          f"(seed {args.seed}, split seed {args.split_seed}, {args.threads} thread(s), "
+          f"device {data.device})")
     print(f"{'epoch':>5}  {'train loss':>10}  {'val acc':>7}  {'test acc':>8}")
     for epoch in range(curve.epochs):
         print(f"{epoch + 1:>5}  {curve.train_loss[epoch]:>10.4f}  "
@@ -42,13 +45,28 @@ def command_train(args: argparse.Namespace) -> None:
     print(f"cost: {result.cost.epochs:.2f} epoch-equivalents, {result.cost.seconds:.2f} s")
 
 
+def bench_space(args: argparse.Namespace) -> SearchSpace:
+    """The space ``bench build`` trains: a named one (--space) or one given by --ops/--layers."""
+    if args.space is not None:
+        if args.ops is not None or args.layers is not None:
+            raise ValueError("give either --space or --ops with --layers, not both")
+        return get_space(args.space)
+    if args.ops is None or args.layers is None:
+        raise ValueError(f"give --space (one of {sorted(SPACES)}) or both --ops and --layers")
+    ops = tuple(op.strip() for op in args.ops.split(","))
+    name = args.name or f"{'-'.join(ops)}-x{args.layers}"
+    return SearchSpace(ops, args.layers, name=name)
+
+
 def command_bench_build(args: argparse.Namespace) -> None:
-    from .bench import Protocol, build
-    config = TrainConfig(**{**TrainConfig().to_dict(), **({"epochs": args.epochs}
-                                                        if args.epochs else {})})
-    protocol = Protocol(dataset=args.dataset, train=config)
+    from .bench import Protocol, build, check_build
+    space = bench_space(args)
+    protocol = Protocol(dataset=args.dataset, train=TrainConfig(epochs=args.epochs))
+    seeds = range(args.seeds)
+    check_writable("--out", args.out, folder=False)
+    check_build(space, seeds, args.workers, args.backend)
     try:
-        out = build(args.space, args.out, seeds=range(args.seeds), protocol=protocol,
+        out = build(space, args.out, seeds=seeds, protocol=protocol,
                     workers=args.workers, device=args.device, backend=args.backend,
                     address=args.address, progress=not args.quiet)
     except RuntimeError as error:  # runs that failed (named; the finished ones are saved)
@@ -99,12 +117,10 @@ def _cell(value: float, width: int) -> str:
 
 
 def command_compare(args: argparse.Namespace) -> None:
-    from .compare import CompareConfig, compare, format_table, write_outputs
-    config = CompareConfig(space=args.space, supernet_epochs=args.supernet_epochs,
+    from .compare import compare, format_table, write_outputs
+    config = CompareConfig(table=args.table, supernet_epochs=args.supernet_epochs,
                            sample=args.sample, seed=args.seed, device=args.device)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"output folder {str(out)!r} is a file")
+    out = check_writable("--out", args.out, folder=True)
     rows = compare(config, args.strategies or DEFAULT_STRATEGIES,
                    log=(lambda message: print(message, file=sys.stderr)) if not args.quiet
                    else (lambda message: None))
@@ -129,10 +145,22 @@ def build_parser() -> argparse.ArgumentParser:
         "train", help="train one architecture and print its learning curve",
         description="Train one architecture from scratch and print its learning curve and cost.")
     train_cmd.add_argument("arch", help="e.g. 'conv -> pool -> conv' or 'conv3x3-maxpool3x3'")
-    train_cmd.add_argument("--epochs", type=positive_int, default=TrainConfig.epochs)
-    train_cmd.add_argument("--seed", type=int, default=0)
-    train_cmd.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
-    train_cmd.add_argument("--dataset", default="digits", choices=DATASETS)
+    train_cmd.add_argument("--epochs", type=integer(1, MAX_EPOCHS), default=TrainConfig.epochs,
+                           help=f"epochs to train, 1 to {MAX_EPOCHS} (default %(default)s, the "
+                                f"tables' protocol)")
+    train_cmd.add_argument("--seed", type=integer(0, MAX_SEED), default=0,
+                           help="seeds the weights and the batch order, as a table's seed does "
+                                "(default %(default)s)")
+    train_cmd.add_argument("--split-seed", type=integer(0, MAX_SEED), default=0,
+                           help="seeds the train/validation/test split (default %(default)s, "
+                                "the split of every shipped table)")
+    train_cmd.add_argument("--threads", type=integer(1, 256), default=1,
+                           help="CPU threads; results depend on it (default %(default)s, the "
+                                "tables' protocol)")
+    train_cmd.add_argument("--device", default="auto",
+                           help="auto, cpu, cuda, cuda:N or mps (default %(default)s)")
+    train_cmd.add_argument("--dataset", default="digits", choices=DATASETS,
+                           help="default %(default)s (embedded, no download)")
     train_cmd.add_argument("--progress", action="store_true", help="show a progress bar")
     train_cmd.set_defaults(run=command_train)
 
@@ -144,14 +172,24 @@ def build_parser() -> argparse.ArgumentParser:
         "build", help="train every architecture of a space and write the table",
         description="Train every architecture of a space for each seed and write the table. "
                     "Interrupted builds resume where they stopped when run again.")
-    bench_build.add_argument("--space", required=True, choices=sorted(SPACES))
+    bench_build.add_argument("--space", choices=sorted(SPACES), default=None,
+                             help="a named space (or give --ops and --layers)")
+    bench_build.add_argument("--ops", default=None,
+                             help=f"comma-separated ops of a space of your own, from "
+                                  f"{', '.join(OPS)}")
+    bench_build.add_argument("--layers", type=integer(1, 32), default=None,
+                             help="layers of a space of your own, 1 to 32")
+    bench_build.add_argument("--name", default=None,
+                             help="name of a space of your own (default: from its ops)")
     bench_build.add_argument("--dataset", default="digits", choices=DATASETS)
-    bench_build.add_argument("--seeds", type=positive_int, default=3,
-                             help="number of seeds (0, 1, ...)")
-    bench_build.add_argument("--epochs", type=positive_int, default=None,
-                             help=f"epochs per run (default {TrainConfig.epochs})")
+    bench_build.add_argument("--seeds", type=integer(1, MAX_SEEDS), default=3,
+                             help=f"number of seeds (0, 1, ...), 1 to {MAX_SEEDS} "
+                                  f"(default %(default)s)")
+    bench_build.add_argument("--epochs", type=integer(1, MAX_EPOCHS), default=TrainConfig.epochs,
+                             help=f"epochs per run, 1 to {MAX_EPOCHS} (default %(default)s)")
     bench_build.add_argument("--workers", type=positive_int, default=1,
-                             help="parallel processes, one CPU thread each")
+                             help="parallel processes, one CPU thread each, at most the CPUs "
+                                  "here (default %(default)s)")
     bench_build.add_argument("--device", default="cpu")
     bench_build.add_argument("--backend", default="local", choices=["local", "ray"],
                              help="local: worker processes here; ray: one Ray task per run "
@@ -173,21 +211,28 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run every strategy (random search, parameter count, full training of a "
                     "sample, weight sharing, early stopping, combined) on the embedded data and "
                     "score each against the shipped ground truth: cost, rank correlation, "
-                    "top-10%% precision, regret. Writes table.csv, table.json and a "
+                    "top-10% precision, regret. Writes table.csv, table.json and a "
                     "cost-versus-quality plot.")
-    compare_cmd.add_argument("--space", default="five-op", choices=sorted(SPACES))
+    compare_cmd.add_argument("--table", "--space", dest="table", default=CompareConfig.table,
+                             help=f"a shipped table ({', '.join(sorted(SPACES))}) or a table "
+                                  f"file written by bench build (default %(default)s)")
     compare_cmd.add_argument("--strategies", nargs="+", choices=STRATEGIES, metavar="NAME",
                              help=f"any of: {', '.join(STRATEGIES)} (default: all but the last two, "
                                   "which rerun both parts at the combined search's budget)")
-    compare_cmd.add_argument("--supernet-epochs", type=float,
+    compare_cmd.add_argument("--supernet-epochs", type=number(0, MAX_SUPERNET_EPOCHS),
                              default=CompareConfig.supernet_epochs,
-                             help="weight sharing's budget in epoch-equivalents")
-    compare_cmd.add_argument("--sample", type=positive_int, default=CompareConfig.sample,
-                             help="architectures full training trains")
-    compare_cmd.add_argument("--seed", type=int, default=CompareConfig.seed,
-                             help="search seed (0, 1 or 2)")
-    compare_cmd.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
-    compare_cmd.add_argument("--out", default="runs/compare", help="output folder")
+                             help="weight sharing's budget in epoch-equivalents "
+                                  "(default %(default)s)")
+    compare_cmd.add_argument("--sample", type=positive_int, default=None,
+                             help=f"architectures full training trains, at most the space's "
+                                  f"size (default {DEFAULT_SAMPLE}, or the space if smaller)")
+    compare_cmd.add_argument("--seed", type=integer(0, MAX_SEED), default=CompareConfig.seed,
+                             help="search seed: one of the table's seeds, which replayed "
+                                  "strategies read (default %(default)s)")
+    compare_cmd.add_argument("--device", default="auto",
+                             help="auto, cpu, cuda, cuda:N or mps (default %(default)s)")
+    compare_cmd.add_argument("--out", default="runs/compare",
+                             help="output folder (default %(default)s)")
     compare_cmd.add_argument("--quiet", action="store_true", help="no progress messages")
     compare_cmd.set_defaults(run=command_compare)
 

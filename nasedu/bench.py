@@ -25,10 +25,12 @@ import os
 import platform
 import shutil
 import socket
+import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager, nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from multiprocessing import get_context
 from pathlib import Path
@@ -39,44 +41,18 @@ import torch
 
 from . import __version__
 from .cost import Cost
-from .data import TEST_FRACTION, VAL_FRACTION, load_dataset
 from .estimators import ZERO_COST_PROXIES, Estimates
 from .files import write_atomically
-from .metrics import kendall_tau, regret, spearman, top_k_indices, top_k_precision
+from .metrics import kendall_tau, spearman, top_k_indices, top_k_precision
 from .models import count_macs, count_parameters
+from .protocol import Protocol, protocol_data
 from .space import Architecture, SearchSpace, get_space
-from .train import LearningCurve, TrainConfig, progress_bar, train
+from .train import LearningCurve, progress_bar, train
 
 FORMAT = "nasedu-bench/1"
 TOP_FRACTION = 0.1
 BACKENDS = ("local", "ray")
 RAY_RETRIES = 3  # times Ray reruns a run whose worker died (a Python error is not retried)
-
-
-@dataclass(frozen=True)
-class Protocol:
-    """Everything a run's result depends on besides the architecture and the seed."""
-
-    dataset: str = "digits"                       # a name from nasedu.data.DATASETS
-    split_seed: int = 0                           # the train/val/test split, fixed for a table
-    val_fraction: float = VAL_FRACTION            # share of the data held out for validation
-    test_fraction: float = TEST_FRACTION          # share held out for test (digits only)
-    train: TrainConfig = field(default_factory=TrainConfig)
-    threads: int = 1                              # CPU threads per run: results depend on it
-    final_epochs: int = 6                         # "final" = mean of the last this-many epochs
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict) -> "Protocol":
-        return cls(**{**values, "train": TrainConfig(**values["train"])})
-
-
-def protocol_data(protocol: Protocol, device: str = "cpu"):
-    """The dataset, split as ``protocol`` says, on ``device``."""
-    return load_dataset(protocol.dataset, seed=protocol.split_seed, device=device,
-                        val_fraction=protocol.val_fraction, test_fraction=protocol.test_fraction)
 
 
 def run_one(arch: Architecture, seed: int, protocol: Protocol, device: str = "cpu") -> dict:
@@ -121,11 +97,31 @@ def _finished_runs(partial: Path, manifest: dict) -> dict[tuple[str, int], dict]
             continue
         try:
             record = json.loads(record_file.read_text())
-        except (OSError, json.JSONDecodeError):
+            key = (record["arch"], record["seed"])
+        except (OSError, json.JSONDecodeError, KeyError, TypeError):
             record_file.unlink()  # not written by build (its writes are atomic): run it again
             continue
-        done[(record["arch"], record["seed"])] = record
+        done[key] = record
     return done
+
+
+MAX_RUNS = 1_000_000  # architectures x seeds a build may hold; far beyond a laptop's nights
+
+
+def check_build(space: SearchSpace, seeds: Sequence[int], workers: int, backend: str) -> None:
+    """Raise ValueError, before any work, for a build that cannot fit: too many runs to hold,
+    or more local worker processes than CPUs (each is a one-thread torch process)."""
+    runs = space.size * len(seeds)
+    if runs > MAX_RUNS:
+        raise ValueError(f"space {space.name!r} has {space.size} architectures; with "
+                         f"{len(seeds)} seed(s) that is {runs} runs, more than the {MAX_RUNS} a "
+                         f"build can hold: choose fewer ops, layers or seeds")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be a positive integer, but got {workers=}")
+    cpus = os.cpu_count() or 1
+    if backend == "local" and workers > cpus:
+        raise ValueError(f"workers must be at most the {cpus} CPUs of this machine (each worker "
+                         f"is one single-thread process), but got {workers=}")
 
 
 def build(space: SearchSpace | str, out: str | Path, *, seeds: Sequence[int] = (0, 1, 2),
@@ -148,11 +144,15 @@ def build(space: SearchSpace | str, out: str | Path, *, seeds: Sequence[int] = (
     finished stay saved for the next try).
     """
     space = get_space(space) if isinstance(space, str) else space
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be a positive integer, but got {workers=}")
-    seeds = [int(seed) for seed in seeds]
-    if not seeds or len(set(seeds)) != len(seeds):
-        raise ValueError(f"seeds must be a non-empty list of distinct integers, but got {seeds}")
+    if not isinstance(space, SearchSpace):
+        raise TypeError(f"space must be a SearchSpace or a name from {sorted(SHIPPED)}, but got "
+                        f"{type(space).__name__}")
+    seeds = list(seeds)
+    if (not seeds or len(set(seeds)) != len(seeds)
+            or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds)):
+        raise ValueError(f"seeds must be a non-empty list of distinct non-negative integers, "
+                         f"but got {seeds}")
+    check_build(space, seeds, workers, backend)
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose from {list(BACKENDS)}")
     if backend == "local" and address is not None:
@@ -212,9 +212,42 @@ def _run_jobs_locally(jobs: list, workers: int) -> Iterator[dict]:
             yield _run_job(job)
         return
     # Fresh interpreters ("spawn"): no inherited torch thread pools or generator state.
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        for future in as_completed([pool.submit(_run_job, job) for job in jobs]):
+    with ProcessPoolExecutor(min(workers, max(1, len(jobs))), mp_context=get_context("spawn"),
+                             initializer=_exit_with_parent, initargs=(os.getpid(),)) as pool:
+        with _main_script_not_rerun():
+            futures = [pool.submit(_run_job, job) for job in jobs]
+        for future in as_completed(futures):
             yield future.result()
+
+
+def _exit_with_parent(parent: int, interval: float = 1.0) -> None:
+    """In a worker: exit as soon as the build process that started it is gone, so that a build
+    killed with SIGKILL leaves no worker behind (the pool cannot tell them)."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+@contextmanager
+def _main_script_not_rerun() -> Iterator[None]:
+    """While workers start, hide the main script from "spawn": it re-runs the parent's script
+    in every worker (to find functions defined there), so a plain script calling ``build``
+    without an ``if __name__ == "__main__":`` guard would build again in each worker and break
+    the pool. The workers run ``_run_job`` from this module and need nothing of the script."""
+    main = sys.modules["__main__"]
+    spec, path = getattr(main, "__spec__", None), getattr(main, "__file__", None)
+    main.__spec__ = None
+    if path is not None:
+        del main.__file__
+    try:
+        yield
+    finally:
+        main.__spec__ = spec
+        if path is not None:
+            main.__file__ = path
 
 
 def _run_jobs_on_ray(ray, jobs: list) -> Iterator[dict]:
@@ -358,14 +391,29 @@ class Bench:
             total = total + self.training_cost(arch)
         return total
 
-    def noise_ceiling(self) -> dict[str, float]:
-        """How well training every architecture once ranks them: each seed's finals against
-        the mean of the other seeds', averaged over seeds; over the whole space and within the
-        true top 10%; plus the mean seed-against-seed tau."""
+    def noise_ceiling(self, truth: Iterable[int] | None = None) -> dict[str, float]:
+        """How well training every architecture once ranks them.
+
+        Without ``truth``: each seed's finals against the mean of the other seeds', averaged
+        over seeds. With ``truth`` (the seeds a comparison scores every row against): each
+        seed outside ``truth`` against the mean of ``truth``, averaged, so that the ceiling is
+        scored like every other row. Over the whole space and within the true top 10%; plus
+        the mean seed-against-seed tau.
+        """
         if len(self.seeds) < 2:
             raise ValueError(f"{self.source} has one seed; the noise ceiling needs two or more")
-        one_vs_rest = [self.score(Estimates(dict(zip(self.archs, self.finals([s]))),
-                                            seeds_read=frozenset([s]))) for s in self.seeds]
+        if truth is None:
+            one_vs_rest = [self.score(Estimates(dict(zip(self.archs, self.finals([s]))),
+                                                seeds_read=frozenset([s]))) for s in self.seeds]
+        else:
+            truth = self._truth_seeds(truth, frozenset())
+            others = [s for s in self.seeds if s not in truth]
+            if not others:
+                raise ValueError(f"truth {list(truth)} holds every seed of {self.source}; the "
+                                 f"noise ceiling needs a seed outside it")
+            one_vs_rest = [self.score(Estimates(dict(zip(self.archs, self.finals([s]))),
+                                                seeds_read=frozenset([s])), truth=truth)
+                           for s in others]
         pairs = [(a, b) for i, a in enumerate(self.seeds) for b in self.seeds[i + 1:]]
         return {
             "kendall_tau": float(np.mean([s.kendall_tau for s in one_vs_rest])),
@@ -377,30 +425,51 @@ class Bench:
                 [kendall_tau(self.finals([a]), self.finals([b])) for a, b in pairs])),
         }
 
-    def score(self, estimates: Estimates) -> Score:
-        """Score ``estimates`` against the mean of the seeds it never read.
+    def _truth_seeds(self, truth: Iterable[int], read: frozenset[int]) -> tuple[int, ...]:
+        """``truth`` as a tuple of this table's seeds, none of them in ``read``."""
+        if isinstance(truth, (str, bytes)) or not isinstance(truth, Iterable):
+            raise TypeError(f"truth must be a collection of seeds, but got {truth!r}")
+        truth = tuple(truth)
+        self._seed_columns(truth)  # a non-empty subset of the table's seeds, or ValueError
+        leaked = sorted(set(truth) & read)
+        if leaked:
+            raise ValueError(f"truth seeds {leaked} were read by the estimates being scored; "
+                             f"score them on seeds they never read")
+        return truth
+
+    def score(self, estimates: Estimates, truth: Iterable[int] | None = None) -> Score:
+        """Score ``estimates`` against the mean of ``truth`` (default: every seed it never
+        read). A comparison passes one ``truth`` to every row it sets side by side: the seeds
+        none of its rows read; a seed the estimates read is refused.
 
         Rank statistics use the architectures it scored; regret is measured from the best
         architecture of the whole space, in accuracy points.
         """
-        unread = [s for s in self.seeds if s not in estimates.seeds_read]
-        if not unread:
-            raise ValueError(f"the estimates read every ground-truth seed {list(self.seeds)} of "
-                             f"{self.source}; nothing unread is left to score them against")
+        if not isinstance(estimates, Estimates):
+            raise TypeError(f"estimates must be an Estimates (what an estimator's estimate() "
+                            f"returns), but got {type(estimates).__name__}")
+        if truth is None:
+            unread = [s for s in self.seeds if s not in estimates.seeds_read]
+            if not unread:
+                raise ValueError(f"the estimates read every ground-truth seed "
+                                 f"{list(self.seeds)} of {self.source}; nothing unread is left "
+                                 f"to score them against")
+        else:
+            unread = list(self._truth_seeds(truth, frozenset(estimates.seeds_read)))
         archs = [self.space.validate(arch) for arch in estimates.scores]
         if len(archs) < 2:
             raise ValueError(f"need estimates for at least 2 architectures, got {len(archs)}")
         truth_all = self.finals(unread)
-        truth = truth_all[[self._index[a] for a in archs]]
+        true = truth_all[[self._index[a] for a in archs]]
         estimated = np.array([estimates.scores[a] for a in estimates.scores], dtype=float)
-        top = sorted(top_k_indices(truth, TOP_FRACTION))
+        top = sorted(top_k_indices(true, TOP_FRACTION))
         chosen = self._index[archs[int(np.argmax(estimated))]]
         return Score(
-            kendall_tau=kendall_tau(estimated, truth),
-            spearman=spearman(estimated, truth),
-            top_kendall_tau=kendall_tau(estimated[top], truth[top]) if len(top) > 1
+            kendall_tau=kendall_tau(estimated, true),
+            spearman=spearman(estimated, true),
+            top_kendall_tau=kendall_tau(estimated[top], true[top]) if len(top) > 1
             else float("nan"),
-            top_precision=top_k_precision(estimated, truth, TOP_FRACTION),
+            top_precision=top_k_precision(estimated, true, TOP_FRACTION),
             regret=float(100 * (truth_all.max() - truth_all[chosen])),
             num_archs=len(archs), seeds=tuple(unread))
 
@@ -424,6 +493,9 @@ def load(name_or_path: str | Path, *, space: SearchSpace | str | None = None,
     Raises ValueError naming the file when it is missing, corrupt or incomplete, or when it
     was built with another ``space`` or ``protocol`` than the ones given.
     """
+    if not isinstance(name_or_path, (str, Path)) or not str(name_or_path):
+        raise TypeError(f"name_or_path must be a shipped table's name {sorted(SHIPPED)} or a "
+                        f"table file's path, but got {name_or_path!r}")
     if str(name_or_path) in SHIPPED:
         path = resources.files("nasedu") / "tables" / SHIPPED[str(name_or_path)]
     else:
@@ -433,10 +505,14 @@ def load(name_or_path: str | Path, *, space: SearchSpace | str | None = None,
                              f"tables {sorted(SHIPPED)}")
     try:
         table = json.loads(gzip.decompress(path.read_bytes()))
+        if not isinstance(table, dict):
+            raise TypeError(f"it holds a JSON {type(table).__name__}, not a table object")
         if table.get("format") != FORMAT:
-            raise ValueError(f"format is {table.get('format')!r}, expected {FORMAT!r}")
+            raise ValueError(f"{path} is not a readable nasedu table (format is "
+                             f"{table.get('format')!r}, expected {FORMAT!r})")
         bench = Bench(table, source=str(path))
-    except (OSError, EOFError, json.JSONDecodeError, KeyError, TypeError) as error:
+    except (OSError, EOFError, json.JSONDecodeError, KeyError, TypeError,
+            AttributeError, IndexError) as error:
         raise ValueError(f"{path} is not a readable nasedu table ({type(error).__name__}: "
                          f"{error}); rebuild it with `python -m nasedu bench build`") from None
     if space is not None:

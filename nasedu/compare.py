@@ -1,9 +1,19 @@
 """Every strategy on one table: the course's main job, ``python -m nasedu compare``.
 
-Each strategy searches the same space on the embedded default data and is scored against the
-shipped ground truth on the seeds it never read: cost (epoch-equivalents, seconds, fraction of
-exhaustive full training), Kendall tau-b, Spearman, top-10% precision, and the regret of the
-architecture it would pick. The noise ceiling closes the table.
+Each strategy searches the same space on the embedded default data and is scored against a
+ground-truth table (a shipped one or a file ``bench build`` wrote): cost (epoch-equivalents,
+seconds, fraction of exhaustive full training), Kendall tau-b, Spearman, top-10% precision,
+and the regret of the architecture it would pick. The noise ceiling closes the table.
+
+Two rules keep the rows comparable:
+
+- *One truth.* Every row, the noise ceiling included, is scored against the mean of the seeds
+  that no row read. The search seed counts as read by all: replayed strategies read it, and
+  live training from scratch with the table's protocol and seed reproduces it.
+- *One machine's seconds.* Every seconds figure is measured here, in this run. A replayed
+  strategy's recorded seconds (measured where the table was built) are multiplied by the ratio
+  of this machine's time to the recorded time of the same stand-alone runs, timed at the
+  start; the table marks such seconds with ``*``.
 """
 from __future__ import annotations
 
@@ -13,29 +23,44 @@ import json
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from .bench import Bench, load, protocol_data, run_one
-from .files import write_atomically
+from .bench import SHIPPED, Bench, load, protocol_data, run_one
 from .cost import Cost
 from .data import Dataset
+from .devices import resolve_device
 from .estimators import (Combined, EarlyStopping, Estimates, Estimator, ParameterCount,
                          WeightSharing)
+from .files import write_atomically
 from .pruning import SuccessiveHalving
 from .sharing import SupernetConfig
 from .space import Architecture
 from .train import thread_count, train
 
 
+MAX_SUPERNET_EPOCHS = 10_000  # far beyond any class budget; a typo such as 1e9 is refused
+MAX_TIMING_RUNS = 100
+DEFAULT_SAMPLE = 16  # architectures full training trains unless the space is smaller
+
+
+def check_integer(name: str, value: object, low: int, high: int | None = None) -> None:
+    """Raise ValueError naming ``name`` unless ``value`` is an integer in [low, high]."""
+    if (isinstance(value, bool) or not isinstance(value, int) or value < low
+            or (high is not None and value > high)):
+        allowed = f"an integer >= {low}" if high is None else f"an integer in [{low}, {high}]"
+        raise ValueError(f"{name} must be {allowed}, but got {name}={value!r}")
+
+
 @dataclass(frozen=True)
 class CompareConfig:
     """The knobs of ``compare``; the defaults are the class budget."""
 
-    space: str = "five-op"          # a shipped table's space
+    table: str = "five-op"          # a shipped table's name or a table file (bench build)
     supernet_epochs: float = 50.0   # weight sharing's training budget, epoch-equivalents
-    sample: int = 16                # architectures trained fully by "full training (sample)"
+    sample: int | None = None       # architectures "full training (sample)" trains; None:
+                                    # DEFAULT_SAMPLE, or the whole space if it is smaller
     top_fraction: float = 0.1       # share of the supernet ranking the combined search keeps
     min_epochs: int = 1             # successive halving's first rung
     reduction: int = 3              # successive halving's reduction factor
@@ -44,9 +69,52 @@ class CompareConfig:
     device: str = "auto"            # where live training runs
     timing_runs: int = 4            # stand-alone runs timed to measure exhaustive seconds
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.table, (str, Path)) or not str(self.table):
+            raise ValueError(f"table must be a shipped table's name {sorted(SHIPPED)} or a "
+                             f"table file, but got table={self.table!r}")
+        epochs = self.supernet_epochs
+        if (isinstance(epochs, bool) or not isinstance(epochs, (int, float))
+                or not 0 < epochs <= MAX_SUPERNET_EPOCHS):
+            raise ValueError(f"supernet_epochs must be a number in (0, {MAX_SUPERNET_EPOCHS}], "
+                             f"but got supernet_epochs={epochs!r}")
+        if self.sample is not None:
+            check_integer("sample", self.sample, 1)
+        for name, low, high in (("min_epochs", 1, None),
+                                ("reduction", 2, None), ("seed", 0, None),
+                                ("timing_runs", 1, MAX_TIMING_RUNS)):
+            check_integer(name, getattr(self, name), low, high)
+        if (isinstance(self.top_fraction, bool) or not isinstance(self.top_fraction, (int, float))
+                or not 0 < self.top_fraction <= 1):
+            raise ValueError(f"top_fraction must be a number in (0, 1], but got "
+                             f"top_fraction={self.top_fraction!r}")
+        resolve_device(self.device)  # an unknown device fails here, before any work
+
     def halving(self) -> SuccessiveHalving:
         """The pruning rule of early stopping and of the combined search's second stage."""
         return SuccessiveHalving(min_epochs=self.min_epochs, reduction=self.reduction)
+
+    def sample_size(self, bench: Bench) -> int:
+        """How many architectures full training trains on ``bench``."""
+        return self.sample if self.sample is not None else min(DEFAULT_SAMPLE, len(bench.archs))
+
+    def check_against(self, bench: Bench) -> None:
+        """Raise ValueError, before any work, where the options do not fit ``bench``."""
+        if self.seed not in bench.seeds:
+            raise ValueError(f"seed must be one of the table's seeds {list(bench.seeds)} (it "
+                             f"picks the seed replayed strategies read), but got "
+                             f"seed={self.seed}")
+        if len(bench.seeds) < 2:
+            raise ValueError(f"table {bench.source} has one seed; compare scores every row on "
+                             f"seeds it did not read, so it needs a table of two or more")
+        if self.sample is not None and self.sample > len(bench.archs):
+            raise ValueError(f"sample must be at most the space's {len(bench.archs)} "
+                             f"architectures (it is how many full training trains), but got "
+                             f"sample={self.sample}")
+        if self.min_epochs > bench.protocol.train.epochs:
+            raise ValueError(f"min_epochs must be at most the table's "
+                             f"{bench.protocol.train.epochs} epochs, but got "
+                             f"min_epochs={self.min_epochs}")
 
 
 @dataclass(frozen=True)
@@ -62,6 +130,8 @@ class Row:
     regret: float             # accuracy points below the best architecture of the space
     num_archs: int            # architectures the strategy scored
     note: str = ""            # why a strategy did not run, if it did not
+    truth_seeds: str = ""     # the table seeds every row is scored against, e.g. "1 2"
+    scaled_seconds: bool = False  # seconds include recorded ones rescaled to this machine
 
 
 class RandomScores(Estimator):
@@ -96,16 +166,28 @@ class FullTraining(Estimator):
                            threads=self.bench.protocol.threads)
             scores[arch] = float(np.mean(result.curve.val_accuracy[-tail:]))
             cost = cost + result.cost
-        return Estimates(scores, cost)
+        # The table's protocol and one of its seeds: these runs reproduce that seed's records.
+        return Estimates(scores, cost, frozenset([self.seed]))
 
 
-def measured_exhaustive_cost(bench: Bench, runs: int, seed: int = 0) -> Cost:
-    """Training every architecture once: epoch-equivalents from the protocol, wall seconds
-    timed here on ``runs`` sampled architectures and scaled to the whole space."""
+@dataclass(frozen=True)
+class Timing:
+    """Training every architecture once, measured here: ``exhaustive`` (epoch-equivalents from
+    the protocol, seconds timed on a few runs and scaled to the space) and ``speed``, this
+    machine's seconds per second the table recorded for the same runs."""
+
+    exhaustive: Cost
+    speed: float
+
+
+def measure_timing(bench: Bench, runs: int, seed: int = 0) -> Timing:
+    """Time ``runs`` sampled stand-alone trainings of the table's protocol here."""
     archs = bench.space.sample(runs, seed=seed)
-    seconds = float(np.mean([run_one(arch, 0, bench.protocol)["seconds"] for arch in archs]))
-    return Cost(bench.training_cost(archs[0]).epochs * len(bench.archs),
-                seconds * len(bench.archs))
+    here = [run_one(arch, bench.seeds[0], bench.protocol)["seconds"] for arch in archs]
+    recorded = [bench.training_cost(arch, bench.seeds[0]).seconds for arch in archs]
+    return Timing(Cost(bench.training_cost(archs[0]).epochs * len(bench.archs),
+                       float(np.mean(here)) * len(bench.archs)),
+                  float(np.sum(here) / np.sum(recorded)))
 
 
 def strategies(config: CompareConfig, bench: Bench, data: Dataset
@@ -120,7 +202,8 @@ def strategies(config: CompareConfig, bench: Bench, data: Dataset
         "parameter count": lambda: (ParameterCount(channels=bench.protocol.train.channels),
                                     bench.archs),
         "full training (sample)": lambda: (FullTraining(data, bench, seed),
-                                           space.sample(config.sample, seed=seed)),
+                                           space.sample(config.sample_size(bench),
+                                                        seed=seed)),
         "weight sharing": lambda: (WeightSharing(space, data, supernet, seed=seed), bench.archs),
         "early stopping": lambda: (EarlyStopping(config.halving(), mode="replay", bench=bench,
                                                  seed=seed, distinct=config.distinct),
@@ -171,32 +254,47 @@ def at_budget(name: str, budget: float, config: CompareConfig, bench: Bench, dat
     return halving_on(low)
 
 
-def score_row(name: str, bench: Bench, estimates: Estimates, exhaustive: Cost) -> Row:
-    score = bench.score(estimates)
-    fraction = estimates.cost.fraction_of(exhaustive)
-    return Row(name, estimates.cost.epochs, estimates.cost.seconds, fraction.epochs,
-               fraction.seconds, score.kendall_tau, score.spearman, score.top_precision,
-               score.regret, score.num_archs)
+def seconds_here(estimates: Estimates, speed: float) -> float:
+    """``estimates``' seconds on this machine: its recorded part rescaled by ``speed``."""
+    return estimates.cost.seconds + (speed - 1) * estimates.replayed_seconds
+
+
+def score_row(name: str, bench: Bench, estimates: Estimates, timing: Timing,
+              truth: Sequence[int]) -> Row:
+    """One row: ``estimates`` scored on the seeds ``truth``, its cost against exhaustive."""
+    score = bench.score(estimates, truth=truth)
+    cost = Cost(estimates.cost.epochs, seconds_here(estimates, timing.speed))
+    fraction = cost.fraction_of(timing.exhaustive)
+    return Row(name, cost.epochs, cost.seconds, fraction.epochs, fraction.seconds,
+               score.kendall_tau, score.spearman, score.top_precision, score.regret,
+               score.num_archs, truth_seeds=" ".join(map(str, truth)),
+               scaled_seconds=estimates.replayed_seconds > 0)
 
 
 def compare(config: CompareConfig = CompareConfig(), names: Sequence[str] = DEFAULT_STRATEGIES,
-            log: Callable[[str], None] = lambda message: None) -> list[Row]:
-    """Run the strategies ``names`` and score each; the noise ceiling is the last row."""
-    unknown = [name for name in names if name not in STRATEGIES]
+            log: Callable[[str], None] = lambda message: None,
+            computed: Mapping[str, Estimates] | None = None) -> list[Row]:
+    """Run the strategies ``names`` and score each; the noise ceiling is the last row.
+
+    ``computed`` maps strategy names to estimates already made (as a lesson does step by
+    step, with ``config``'s settings): those are scored, not run again.
+    """
+    unknown = [name for name in [*names, *(computed or {})] if name not in STRATEGIES]
     if unknown:
         raise ValueError(f"unknown strategy {unknown[0]!r}; choose from {list(STRATEGIES)}")
-    bench = load(config.space, space=config.space)
+    bench = load(config.table)
+    config.check_against(bench)
     with thread_count(bench.protocol.threads):  # the thread count the table was timed with
-        return _compare(config, names, log, bench)
+        return _compare(config, names, log, bench, dict(computed or {}))
 
 
 def _compare(config: CompareConfig, names: Sequence[str], log: Callable[[str], None],
-             bench: Bench) -> list[Row]:
+             bench: Bench, results: dict[str, Estimates]) -> list[Row]:
     data = protocol_data(bench.protocol, config.device)
     log(f"timing {config.timing_runs} stand-alone trainings to measure exhaustive cost")
-    exhaustive = measured_exhaustive_cost(bench, config.timing_runs, config.seed)
+    timing = measure_timing(bench, config.timing_runs, config.seed)
     factories = strategies(config, bench, data)
-    results: dict[str, Estimates] = {}
+    notes: dict[str, str] = {}
 
     def run(name: str) -> Estimates:
         if name not in results:
@@ -210,34 +308,51 @@ def _compare(config: CompareConfig, names: Sequence[str], log: Callable[[str], N
             results[name] = estimator.estimate(archs)
         return results[name]
 
-    rows = []
     for name in names:
         try:
-            estimates = run(name)
+            run(name)
         except ValueError as error:  # a budget too small for this strategy: say so, go on
-            rows.append(Row(name, *[math.nan] * 8, 0, note=str(error)))
-            continue
-        rows.append(score_row(name, bench, estimates, exhaustive))
-    ceiling = bench.noise_ceiling()
+            notes[name] = str(error)
+    # One truth for every row: the seeds no row read (the ceiling reads the search seed).
+    read = set().union(*(results[name].seeds_read for name in results), {config.seed})
+    truth = [seed for seed in bench.seeds if seed not in read]
+    if not truth:
+        raise ValueError(f"the strategies read every seed {list(bench.seeds)} of "
+                         f"{bench.source}; no seed is left to score them against")
+    rows = []
+    for name in names:
+        if name in notes:
+            rows.append(Row(name, *[math.nan] * 8, 0, note=notes[name]))
+        else:
+            rows.append(score_row(name, bench, results[name], timing, truth))
+    ceiling = bench.noise_ceiling(truth=truth)
     one_seed = bench.training_cost(bench.archs[0]).epochs * len(bench.archs)
-    rows.append(Row("noise ceiling (full training, one seed)", one_seed, exhaustive.seconds,
-                    1.0, 1.0, ceiling["kendall_tau"], ceiling["spearman"],
-                    ceiling["top_precision"], ceiling["regret"], len(bench.archs)))
+    rows.append(Row("noise ceiling (full training, one seed)", one_seed,
+                    timing.exhaustive.seconds, 1.0, 1.0, ceiling["kendall_tau"],
+                    ceiling["spearman"], ceiling["top_precision"], ceiling["regret"],
+                    len(bench.archs), truth_seeds=" ".join(map(str, truth))))
     return rows
 
 
 def format_table(rows: Sequence[Row]) -> str:
-    header = (f"{'strategy':<40} {'epochs':>8} {'seconds':>8} {'% epochs':>8} {'% secs':>7} "
+    header = (f"{'strategy':<40} {'epochs':>8} {'seconds':>9} {'% epochs':>8} {'% secs':>8} "
               f"{'tau':>6} {'rho':>6} {'top10%':>6} {'regret':>6}")
     lines = [header]
     for r in rows:
         if r.note:
             lines.append(f"{r.strategy:<40} skipped: {r.note}")
             continue
-        lines.append(f"{r.strategy:<40} {r.epochs:>8.1f} {r.seconds:>8.1f} "
-                     f"{100 * r.fraction_epochs:>7.2f}% {100 * r.fraction_seconds:>6.2f}% "
+        mark = "*" if r.scaled_seconds else " "
+        lines.append(f"{r.strategy:<40} {r.epochs:>8.1f} {r.seconds:>8.1f}{mark} "
+                     f"{100 * r.fraction_epochs:>7.2f}% {100 * r.fraction_seconds:>6.2f}%{mark} "
                      f"{r.kendall_tau:>6.3f} {r.spearman:>6.3f} {r.top_precision:>6.3f} "
                      f"{r.regret:>6.2f}")
+    truth = next((r.truth_seeds for r in rows if r.truth_seeds), "")
+    lines.append(f"every row scored against the mean of table seed(s) {truth or '-'}, which no "
+                 f"row read; seconds measured here")
+    if any(r.scaled_seconds for r in rows):
+        lines.append("*: includes seconds replayed from the table, rescaled to this machine by "
+                     "timed stand-alone runs")
     return "\n".join(lines)
 
 

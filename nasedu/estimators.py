@@ -26,7 +26,8 @@ from .models import DEFAULT_CHANNELS, ChildNet, count_macs, count_parameters
 from .pruning import Rule
 from .sharing import SupernetConfig, evaluate_all, train_supernet, tree_work_fraction
 from .space import Architecture, SearchSpace
-from .train import Run, TrainConfig
+from .protocol import Protocol, protocol_data
+from .train import Run
 
 if TYPE_CHECKING:
     from .bench import Bench
@@ -37,6 +38,9 @@ class Estimates:
     scores: dict[Architecture, float]          # higher is better
     cost: Cost = Cost()                         # what producing the scores cost
     seeds_read: frozenset[int] = field(default_factory=frozenset)  # ground-truth seeds used
+    # The part of cost.seconds read from a table's records (measured on the machine that built
+    # it), which a comparison rescales to this machine; the rest was timed here.
+    replayed_seconds: float = 0.0
 
     def best(self) -> Architecture:
         """The architecture with the highest score (the first of ties, in insertion order)."""
@@ -122,6 +126,8 @@ class WeightSharing(Estimator):
         self.progress = progress
 
     def estimate(self, archs: Sequence[Architecture]) -> Estimates:
+        if len(archs) == 0:
+            raise ValueError("archs is empty; give at least one architecture to estimate")
         supernet, training_cost = train_supernet(self.space, self.data, self.config,
                                                  seed=self.seed, progress=self.progress)
         started = time.perf_counter()
@@ -162,22 +168,24 @@ class ReplayTrainer:
 
 
 class LiveTrainer:
-    """Really trains: one resumable ``Run`` per architecture, advanced on demand."""
+    """Really trains: one resumable ``Run`` per architecture, advanced on demand, under
+    ``protocol`` in full (its training config and its thread count), so that a run from
+    scratch with one of a table's seeds reproduces that seed's recorded curve."""
 
-    def __init__(self, data: Dataset, config: TrainConfig, seed: int = 0,
+    def __init__(self, data: Dataset, protocol: Protocol, seed: int = 0,
                  model_for: "Callable[[Architecture], nn.Module] | None" = None) -> None:
         self.data = data
-        self.config = config
+        self.protocol = protocol
         self.seed = seed
         self.model_for = model_for  # a starting network per architecture; None: from scratch
-        self.max_epochs = config.epochs
+        self.max_epochs = protocol.train.epochs
         self.runs: dict[Architecture, Run] = {}
 
     def advance(self, arch: Architecture, epoch: int) -> list[float]:
         if arch not in self.runs:
             start = arch if self.model_for is None else self.model_for(arch)
-            self.runs[arch] = Run(start, self.data, self.config, seed=self.seed)
-        self.runs[arch].advance_to(epoch)
+            self.runs[arch] = Run(start, self.data, self.protocol.train, seed=self.seed)
+        self.runs[arch].advance_to(epoch, threads=self.protocol.threads)
         return list(self.runs[arch].curve.val_accuracy)
 
     @property
@@ -200,9 +208,16 @@ class EarlyStopping(Estimator):
     """Run a pruning rule over the candidates and rank them by what it observed.
 
     ``mode="replay"`` replays seed ``seed`` of the ground-truth table ``bench`` (a whole
-    search in milliseconds; that seed counts as read); ``mode="live"`` really trains on
-    ``data`` with ``config``. Both drive the same rule code. Sequential rules meet the
-    candidates in an order shuffled by ``seed``.
+    search in milliseconds); ``mode="live"`` really trains under ``protocol`` (default: the
+    protocol of ``bench`` if given, else ``Protocol()``) on ``data`` (default: the protocol's
+    data). Both drive the same rule code. Sequential rules meet the candidates in an order
+    shuffled by ``seed``.
+
+    Either way seed ``seed`` counts as read: a replay reads it, and a live run from scratch
+    with a table's protocol and seed reproduces it (bit for bit on the same machine and
+    thread count), so scoring it against that seed would score it against its own runs. Only
+    runs that start from given weights (``model_for``, as the combined search's inherited
+    start) read nothing.
 
     ``distinct=True`` trains one architecture per stand-alone network
     (``Architecture.network``): ``conv -> skip -> pool`` and ``skip -> conv -> pool`` are
@@ -213,31 +228,40 @@ class EarlyStopping(Estimator):
     name = "early stopping"
 
     def __init__(self, rule: Rule, *, mode: str = "replay", bench: "Bench | None" = None,
-                 data: Dataset | None = None, config: TrainConfig | None = None,
-                 seed: int = 0, final_epochs: int = 6, distinct: bool = False) -> None:
+                 data: Dataset | None = None, protocol: Protocol | None = None,
+                 seed: int = 0, distinct: bool = False) -> None:
         if mode not in ("replay", "live"):
             raise ValueError(f"unknown mode {mode!r}; choose from ['replay', 'live']")
         if mode == "replay" and bench is None:
             raise ValueError("replay mode needs a ground-truth table: pass bench=load(...)")
-        if mode == "live" and data is None:
-            raise ValueError("live mode needs data to train on: pass data=load_dataset(...)")
+        if mode == "replay" and protocol is not None:
+            raise ValueError("replay mode follows the table's protocol; pass protocol= only "
+                             "with mode='live'")
         self.rule = rule
         self.mode = mode
         self.bench = bench
         self.data = data
-        self.config = config
+        self.protocol = protocol
         self.seed = seed
-        self.final_epochs = final_epochs
         self.distinct = distinct
         self.model_for: Callable[[Architecture], nn.Module] | None = None  # live: start from
+
+    def live_protocol(self) -> Protocol:
+        """The protocol live runs follow."""
+        if self.protocol is not None:
+            return self.protocol
+        return self.bench.protocol if self.bench is not None else Protocol()
 
     def trainer(self) -> "ReplayTrainer | LiveTrainer":
         if self.mode == "replay":
             return ReplayTrainer(self.bench, self.seed)
-        config = self.config if self.config is not None else TrainConfig()
-        return LiveTrainer(self.data, config, self.seed, self.model_for)
+        protocol = self.live_protocol()
+        data = self.data if self.data is not None else protocol_data(protocol)
+        return LiveTrainer(data, protocol, self.seed, self.model_for)
 
     def estimate(self, archs: Sequence[Architecture]) -> Estimates:
+        if len(archs) == 0:
+            raise ValueError("archs is empty; give at least one architecture to estimate")
         order = list(archs)
         np.random.default_rng(self.seed).shuffle(order)
         trainer = self.trainer()
@@ -246,10 +270,15 @@ class EarlyStopping(Estimator):
                  for arch in order}
         observed = self.rule.run(list(run_of.values()), trainer)
         self.observed_ = {arch: observed[first[arch]] for arch in order}
-        scores = rank_observed(self.observed_, self.final_epochs)
-        read = frozenset([self.seed]) if self.mode == "replay" else frozenset()
+        final_epochs = (self.bench.protocol if self.mode == "replay"
+                        else self.live_protocol()).final_epochs
+        scores = rank_observed(self.observed_, final_epochs)
+        from_scratch = self.mode == "replay" or self.model_for is None
+        read = frozenset([self.seed]) if from_scratch else frozenset()
         # Replay charges the recorded cost of the epochs it read, not the replay's own time.
-        return Estimates({arch: scores[arch] for arch in archs}, trainer.cost, read)
+        return Estimates({arch: scores[arch] for arch in archs}, trainer.cost, read,
+                         replayed_seconds=trainer.cost.seconds if self.mode == "replay"
+                         else 0.0)
 
 
 class Combined(Estimator):
@@ -257,8 +286,8 @@ class Combined(Estimator):
 
     1. ``WeightSharing`` scores every candidate with inherited weights.
     2. The best ``top_fraction`` of them go to an ``EarlyStopping`` search with ``rule``
-       (successive halving by default), trained from scratch (``start="scratch"``, live, or
-       replayed from a ground-truth seed) or from their inherited weights
+       (successive halving by default), trained from scratch (``start="scratch"``, live under
+       ``protocol``, or replayed from a ground-truth seed) or from their inherited weights
        (``start="inherited"``, live only); ``distinct=True`` trains each stand-alone network
        among them once (see ``EarlyStopping``).
 
@@ -271,7 +300,7 @@ class Combined(Estimator):
 
     def __init__(self, weight_sharing: WeightSharing, rule: Rule, *,
                  top_fraction: float = 0.1, start: str = "scratch", mode: str = "live",
-                 bench: "Bench | None" = None, config: TrainConfig | None = None,
+                 bench: "Bench | None" = None, protocol: Protocol | None = None,
                  seed: int = 0, distinct: bool = False) -> None:
         if not 0 < top_fraction <= 1:
             raise ValueError(f"top_fraction must be in (0, 1], but got {top_fraction=}")
@@ -285,7 +314,8 @@ class Combined(Estimator):
                              "recorded: use mode='live'")
         self.weight_sharing = weight_sharing
         self.early_stopping = EarlyStopping(rule, mode=mode, bench=bench,
-                                            data=weight_sharing.data, config=config, seed=seed,
+                                            data=weight_sharing.data, protocol=protocol,
+                                            seed=seed,
                                             distinct=distinct)
         self.top_fraction = top_fraction
         self.start = start
@@ -305,4 +335,5 @@ class Combined(Estimator):
                   else first.scores[arch] for arch in first.scores}
         self.shortlist_ = shortlist
         return Estimates(scores, first.cost + second.cost,
-                         first.seeds_read | second.seeds_read)
+                         first.seeds_read | second.seeds_read,
+                         first.replayed_seconds + second.replayed_seconds)

@@ -166,3 +166,85 @@ def test_bad_build_arguments_are_named(tmp_path):
         build(TINY, tmp_path / "x.json.gz", seeds=(1, 1))
     with pytest.raises(ValueError, match="unknown dataset"):
         build(TINY, tmp_path / "x.json.gz", protocol=Protocol(dataset="imagenet"))
+
+
+def _children(pid: int) -> set[int]:
+    """Process ids whose parent is ``pid`` (Linux /proc)."""
+    found = set()
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines()
+                          if ":\t" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid):
+            found.add(int(status.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_a_killed_parallel_build_leaves_no_worker_behind(tmp_path):
+    command = [sys.executable, "-m", "nasedu", "bench", "build", "--space", "convpool",
+               "--seeds", "3", "--epochs", "12", "--workers", "2", "--quiet",
+               "--out", str(tmp_path / "t.json.gz")]
+    process = subprocess.Popen(command, cwd=tmp_path)
+    deadline = time.monotonic() + 120
+    workers: set[int] = set()
+    while len(workers) < 2 and time.monotonic() < deadline:  # the pool's spawned workers
+        workers = {pid for pid in _children(process.pid)
+                   if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")}
+        time.sleep(0.1)
+    assert workers, "the build started no worker process"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in workers)
+
+
+def test_build_runs_from_a_plain_script_without_a_main_guard(tmp_path):
+    script = tmp_path / "script.py"
+    script.write_text(
+        "from nasedu.bench import Protocol, build\n"
+        "from nasedu.space import SearchSpace\n"
+        "from nasedu.train import TrainConfig\n"
+        "print('built', build(SearchSpace(('conv3x3', 'avgpool3x3'), 2, name='tiny'), 't.json.gz',"
+        " seeds=(0, 1), protocol=Protocol(train=TrainConfig(epochs=1)), workers=2))\n")
+    result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("built") == 1  # the workers did not run the script again
+    assert len(load(tmp_path / "t.json.gz").archs) == 4
+
+
+def test_a_partial_record_without_a_seed_is_run_again(tmp_path):
+    out = tmp_path / "t.json.gz"
+    partial = Path(str(out) + ".partial")
+    partial.mkdir()
+    (partial / "manifest.json").write_text(json.dumps(bench_module._manifest(TINY, [0], QUICK)))
+    (partial / "conv3x3-conv3x3_seed0.json").write_text(json.dumps({"arch": "conv3x3-conv3x3"}))
+    table = load(build(TINY, out, seeds=(0,), protocol=QUICK))
+    assert table.table["built"]["resumed_runs"] == 0 and len(table.archs) == TINY.size
+
+
+@pytest.mark.parametrize("bad, error, message", [
+    (None, TypeError, "name_or_path must be a shipped table's name"),
+    (123, TypeError, "name_or_path must be"),
+])
+def test_load_names_a_bad_argument(bad, error, message):
+    with pytest.raises(error, match=message):
+        load(bad)
+
+
+def test_score_refuses_what_is_not_estimates():
+    with pytest.raises(TypeError, match="estimates must be an Estimates"):
+        load("convpool").score({"conv3x3-conv3x3-conv3x3": 1.0})

@@ -4,13 +4,17 @@ import json
 import pytest
 
 from nasedu.__main__ import main
-from nasedu.bench import load, protocol_data
-from nasedu.compare import DEFAULT_STRATEGIES, STRATEGIES, CompareConfig, compare, write_outputs
-from nasedu.estimators import Combined, EarlyStopping, WeightSharing
+from nasedu.bench import Protocol, build, load, protocol_data
+from nasedu.compare import (DEFAULT_STRATEGIES, STRATEGIES, CompareConfig, FullTraining, compare,
+                            format_table, seconds_here, write_outputs)
+from nasedu.cost import Cost
+from nasedu.estimators import Combined, EarlyStopping, Estimates, WeightSharing
 from nasedu.pruning import SuccessiveHalving
 from nasedu.sharing import SupernetConfig
+from nasedu.space import SearchSpace
+from nasedu.train import TrainConfig
 
-QUICK = CompareConfig(space="convpool", supernet_epochs=2, sample=3, timing_runs=1)
+QUICK = CompareConfig(table="convpool", supernet_epochs=2, sample=3, timing_runs=1)
 
 
 @pytest.fixture(scope="module")
@@ -33,11 +37,59 @@ def test_every_strategy_gets_a_row_and_the_ceiling_closes_the_table(rows):
     assert all(-1 <= row.kendall_tau <= 1 for row in rows if row.num_archs > 2)
 
 
-def test_a_strategy_that_cannot_run_is_reported_not_fatal():
-    rows = compare(CompareConfig(space="convpool", sample=20, timing_runs=1),
-                   ["full training (sample)", "parameter count"])
-    assert "n must be an integer in [0, 8]" in rows[0].note
-    assert rows[1].note == "" and rows[1].num_archs == 8
+def test_options_that_do_not_fit_the_table_fail_before_any_work():
+    with pytest.raises(ValueError, match=r"sample must be at most the space's 8"):
+        compare(CompareConfig(table="convpool", sample=20, timing_runs=1))
+    with pytest.raises(ValueError, match=r"seed must be one of the table's seeds \[0, 1, 2\]"):
+        compare(CompareConfig(table="convpool", seed=5))
+
+
+def test_the_default_sample_fits_a_small_space():
+    assert CompareConfig().sample_size(load("convpool")) == 8
+    assert CompareConfig().sample_size(load("five-op")) == 16
+
+
+def test_every_row_and_the_ceiling_are_scored_on_one_truth_that_no_row_read(rows):
+    # Replayed strategies and live full training (the table's protocol and seed) read the
+    # search seed 0; the ceiling reads it too; the rest of the seeds are the one truth.
+    assert {row.truth_seeds for row in rows if not row.note} == {"1 2"}
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_live_full_training_is_never_scored_against_its_own_seed(seed):
+    bench = load("convpool")
+    archs = bench.space.sample(3, seed=0)
+    estimates = FullTraining(protocol_data(bench.protocol), bench, seed=seed).estimate(archs)
+    assert estimates.seeds_read == {seed}
+    # Its runs reproduce the table's runs of that seed: scoring it there would flatter it.
+    for arch in archs:
+        assert estimates.scores[arch] == pytest.approx(bench.final(arch, [seed]), abs=0.02)
+    assert seed not in bench.score(estimates).seeds
+    with pytest.raises(ValueError, match=f"truth seeds \\[{seed}\\] were read"):
+        bench.score(estimates, truth=[seed])
+
+
+def test_replayed_seconds_are_rescaled_to_this_machine():
+    estimates = Estimates({}, Cost(epochs=3, seconds=10.0), replayed_seconds=8.0)
+    assert seconds_here(estimates, speed=0.5) == pytest.approx(2.0 + 4.0)
+    assert seconds_here(Estimates({}, Cost(1, 5.0)), speed=3.0) == 5.0
+
+
+def test_rows_say_which_seconds_are_rescaled(rows):
+    by_name = {row.strategy: row for row in rows}
+    assert by_name["early stopping"].scaled_seconds and by_name["combined"].scaled_seconds
+    assert not by_name["weight sharing"].scaled_seconds
+    assert not by_name["full training (sample)"].scaled_seconds
+    assert "*: includes seconds replayed from the table" in format_table(rows)
+
+
+def test_compare_reads_a_table_file(tmp_path):
+    path = build(SearchSpace(("conv3x3", "avgpool3x3"), 2, name="tiny"), tmp_path / "t.json.gz",
+                 seeds=(0, 1), protocol=Protocol(train=TrainConfig(epochs=2)))
+    rows = compare(CompareConfig(table=str(path), supernet_epochs=1, timing_runs=1),
+                   ["parameter count", "early stopping"])
+    assert [row.strategy for row in rows[:2]] == ["parameter count", "early stopping"]
+    assert rows[0].num_archs == 4 and rows[-1].truth_seeds == "1"
 
 
 def test_unknown_strategy_is_named():
@@ -57,7 +109,7 @@ def test_outputs_are_written_whole(rows, tmp_path):
 
 def test_cli_writes_the_table_and_rejects_an_unwritable_folder(tmp_path, capsys):
     out = tmp_path / "results"
-    assert main(["compare", "--space", "convpool", "--strategies", "parameter count",
+    assert main(["compare", "--table", "convpool", "--strategies", "parameter count",
                  "random search", "--quiet", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "parameter count" in printed and "noise ceiling" in printed
@@ -66,10 +118,10 @@ def test_cli_writes_the_table_and_rejects_an_unwritable_folder(tmp_path, capsys)
     blocker = tmp_path / "file"
     blocker.write_text("")
     with pytest.raises(SystemExit) as exit_info:
-        main(["compare", "--space", "convpool", "--strategies", "parameter count",
+        main(["compare", "--table", "convpool", "--strategies", "parameter count",
               "--quiet", "--out", str(blocker / "sub")])
     assert exit_info.value.code == 2
-    assert "cannot write results" in capsys.readouterr().err
+    assert "--out" in capsys.readouterr().err
 
 
 def test_combined_is_composed_of_its_parts(monkeypatch):
@@ -104,10 +156,9 @@ def test_combined_from_inherited_weights_trains_live(digits):
     with pytest.raises(ValueError, match="inherited weights differ between such paths"):
         Combined(WeightSharing(bench.space, data), SuccessiveHalving(), start="inherited",
                  distinct=True)
-    from nasedu.train import TrainConfig
     combined = Combined(WeightSharing(bench.space, data, SupernetConfig(epochs=1)),
                         SuccessiveHalving(min_epochs=1, reduction=2), top_fraction=0.25,
-                        start="inherited", config=TrainConfig(epochs=2))
+                        start="inherited", protocol=Protocol(train=TrainConfig(epochs=2)))
     estimates = combined.estimate(bench.archs)
     assert estimates.seeds_read == frozenset() and len(combined.shortlist_) == 2
     trained = combined.early_stopping.observed_

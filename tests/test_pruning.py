@@ -113,15 +113,15 @@ def small_table(tmp_path_factory):
                                   MedianStopping(warmup_epochs=1, min_runs=2)])
 def test_live_and_replay_make_the_same_decisions(small_table, digits, rule):
     archs = small_table.archs
-    from nasedu.bench import protocol_data
-    data = protocol_data(small_table.protocol)
-    live = EarlyStopping(rule, mode="live", data=data, config=small_table.protocol.train,
-                         seed=1)
+    # Live runs follow the table's protocol in full, thread count included, whatever torch
+    # would pick on this machine: then they reproduce the table bit for bit.
+    live = EarlyStopping(rule, mode="live", protocol=small_table.protocol, seed=1)
     replay = EarlyStopping(rule, mode="replay", bench=small_table, seed=1)
     live_estimates, replay_estimates = live.estimate(archs), replay.estimate(archs)
     assert live.observed_ == replay.observed_
     assert live_estimates.scores == replay_estimates.scores
-    assert replay_estimates.seeds_read == {1} and live_estimates.seeds_read == frozenset()
+    # A live run from scratch with the table's protocol and seed 1 reproduces seed 1: a read.
+    assert replay_estimates.seeds_read == live_estimates.seeds_read == {1}
     assert live_estimates.cost.epochs == pytest.approx(replay_estimates.cost.epochs)
 
 
@@ -167,3 +167,24 @@ def test_distinct_trains_each_stand_alone_network_once():
                             distinct=True).estimate(archs)
     assert halving.cost.epochs < EarlyStopping(SuccessiveHalving(1, 3), mode="replay",
                                                bench=bench, seed=0).estimate(archs).cost.epochs
+
+
+def test_live_runs_follow_the_protocols_thread_count(small_table, monkeypatch):
+    import torch
+    seen = []
+    original = torch.nn.functional.cross_entropy
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return original(*args, **kwargs)
+    monkeypatch.setattr(torch.nn.functional, "cross_entropy", spy)
+    before = torch.get_num_threads()
+    EarlyStopping(SuccessiveHalving(1, 2), mode="live", protocol=small_table.protocol,
+                  seed=0).estimate(small_table.archs[:2])
+    assert seen and set(seen) == {small_table.protocol.threads}
+    assert torch.get_num_threads() == before
+
+
+def test_estimating_nothing_is_a_clear_error(small_table):
+    with pytest.raises(ValueError, match="archs is empty"):
+        EarlyStopping(SuccessiveHalving(), mode="replay", bench=small_table).estimate([])

@@ -189,3 +189,8 @@ def test_cosine_schedule_ends_the_budget_near_a_zero_learning_rate(digits, monke
     cosine, constant = rates("cosine"), rates("constant")
     assert cosine[0] == pytest.approx(0.05) and cosine[-1] < 0.01
     assert set(constant) == {0.05}
+
+
+def test_weight_sharing_refuses_to_estimate_nothing(digits):
+    with pytest.raises(ValueError, match="archs is empty"):
+        WeightSharing(get_space("convpool"), digits).estimate([])
