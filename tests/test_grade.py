@@ -1,5 +1,5 @@
-"""Batch grading: points from the solution source's checks, a reason for every lost point,
-and submissions that are only ever read."""
+"""Batch grading: points when a check's values equal the solution's, a reason for every lost
+point, and submissions that are only ever read. Hostile submissions: test_grade_hostile.py."""
 import csv
 import shutil
 from pathlib import Path
@@ -8,7 +8,8 @@ import nbformat
 import pytest
 
 from nasedu.__main__ import main
-from nasedu.release import grade, released
+from nasedu.grading import Limits, grade
+from nasedu.release import released
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,11 +40,14 @@ def tiny_source():
                              "    ### END SOLUTION"),
         check_cell("add_check", 1, 'assert add(1, 2) == 3, "add(1, 2) should be 3"\n'
                                    "### BEGIN HIDDEN TESTS\n"
-                                   'assert add(-1, 1) == 0, "add(-1, 1) should be 0"\n'
+                                   'graded_values = {"add(-1, 1)": add(-1, 1)}\n'
                                    "### END HIDDEN TESTS\nprint(\"pass\")"),
         solution_cell("double", "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n"
                                 "    ### END SOLUTION"),
-        check_cell("double_check", 2, 'assert double(4) == 8, "double(4) should be 8"'),
+        check_cell("double_check", 2, 'assert double(4) == 8, "double(4) should be 8"\n'
+                                      "### BEGIN HIDDEN TESTS\n"
+                                      'graded_values = {"double(4)": double(4)}\n'
+                                      "### END HIDDEN TESTS"),
     ]
     return notebook
 
@@ -117,7 +121,7 @@ def graded(tmp_path_factory):
     nbformat.write(solved(), folder / "stranger" / "other.ipynb")
     paths.append(folder / "stranger" / "other.ipynb")
     before = {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in paths}
-    results = grade(paths, folder / "source", folder / "grades.csv", timeout=10)
+    results = grade(paths, folder / "source", folder / "grades.csv", Limits(timeout=10))
     rows = {(r.student, r.task): r for r in results}
     return {"rows": rows, "before": before, "csv": folder / "grades.csv"}
 
@@ -142,7 +146,8 @@ def test_an_untouched_exercise_gets_nothing_and_says_so(graded):
 
 def test_hidden_tests_count(graded):
     assert points(graded, "visible_only") == {"add_check": 0, "double_check": 2}
-    assert "add(-1, 1) should be 0" in reason(graded, "visible_only", "add_check")
+    assert reason(graded, "visible_only", "add_check") == (
+        "check failed: graded_values['add(-1, 1)'] is 3, expected 0")
 
 
 def test_a_syntax_error_costs_only_its_task(graded):
@@ -158,7 +163,7 @@ def test_a_solution_that_raises_costs_only_its_task(graded):
 def test_an_endless_loop_hits_the_time_limit(graded):
     assert points(graded, "loops") == {"add_check": 1, "double_check": 0}
     assert reason(graded, "loops", "double_check") == (
-        "solution cell 'double' did not finish: the notebook ran past its time limit of 10 s")
+        "solution cell 'double' did not finish: ran past the time limit of 10 s")
 
 
 def test_reordered_cells_are_graded_in_the_source_order(graded):
@@ -235,14 +240,15 @@ def test_a_partly_solved_exercise_gets_the_points_of_its_solved_tasks(graded_rea
     assert graded_real["partial"]["points"] == "2"  # cost_projection is worth 2
 
 
-def test_grade_rejects_a_non_positive_timeout(tmp_path):
-    with pytest.raises(ValueError, match="timeout must be positive"):
-        grade([], ROOT / "solutions", tmp_path / "grades.csv", timeout=0)
+def test_limits_reject_a_non_positive_timeout():
+    with pytest.raises(ValueError, match="timeout must be positive, but got timeout=0"):
+        Limits(timeout=0)
 
 
 def test_the_grade_command_names_a_source_folder_without_notebooks(tmp_path, capsys):
     with pytest.raises(SystemExit) as stopped:
-        main(["grade", str(tmp_path / "a.ipynb"), "--source", str(tmp_path),
+        (tmp_path / "empty").mkdir()
+        main(["grade", str(tmp_path / "a.ipynb"), "--source", str(tmp_path / "empty"),
               "--out", str(tmp_path / "grades.csv")])
     assert stopped.value.code == 2 and "no notebooks" in capsys.readouterr().err
     assert not (tmp_path / "grades.csv").exists()

@@ -6,8 +6,9 @@ import nbformat
 import pytest
 
 from nasedu.__main__ import main
+from nasedu.grading.notebooks import read_source
 from nasedu.release import (BEGIN_HIDDEN, BEGIN_SOLUTION, RAISES, STUB, release, released,
-                            strip_block, tasks)
+                            strip_block)
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
@@ -40,7 +41,7 @@ def test_the_committed_exercises_are_what_release_generates(tmp_path):
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.name)
 def test_each_solution_has_two_to_four_tasks_with_nbgrader_metadata(path):
     notebook = nbformat.read(path, as_version=4)
-    found = tasks(notebook)
+    found = read_source(path.name, path.read_bytes()).tasks
     assert 2 <= len(found) <= 4
     assert all(task.points > 0 and len(task.solution_ids) == 1 for task in found)
     ids = [cell.metadata.nbgrader.grade_id for cell in graded_cells(notebook)]
@@ -53,6 +54,8 @@ def test_each_solution_has_two_to_four_tasks_with_nbgrader_metadata(path):
         if meta.grade:
             assert meta.locked and "points" in meta and 'print("pass")' in cell.source
             assert BEGIN_HIDDEN in cell.source, f"{meta.grade_id} has no hidden tests"
+            hidden = cell.source[cell.source.index(BEGIN_HIDDEN):]
+            assert "\ngraded_values = " in hidden, f"{meta.grade_id} hands no values over"
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.name)
@@ -93,9 +96,26 @@ def test_the_release_command_writes_the_exercises_and_fails_cleanly(tmp_path, ca
     assert main(["release", str(ROOT / "solutions"), str(tmp_path / "out")]) == 0
     assert f"wrote {tmp_path / 'out' / SOLUTIONS[0].name}" in capsys.readouterr().out
     with pytest.raises(SystemExit) as stopped:
-        main(["release", str(tmp_path), str(tmp_path / "elsewhere")])
+        (tmp_path / "empty").mkdir()
+        main(["release", str(tmp_path / "empty"), str(tmp_path / "elsewhere")])
     assert stopped.value.code == 2
     assert "no notebooks" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("inside", ["", "exercises"])
+def test_release_refuses_to_write_into_its_source(tmp_path, inside):
+    source = tmp_path / "solutions"
+    release(ROOT / "solutions", source)  # a copy to release from
+    before = {path: path.read_bytes() for path in source.iterdir()}
+    with pytest.raises(ValueError, match="is the source folder .* or inside it"):
+        release(source, source / inside)
+    assert {path: path.read_bytes() for path in source.iterdir()} == before
+
+
+def test_the_release_command_refuses_its_source_as_output(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["release", str(ROOT / "solutions"), str(ROOT / "solutions")])
+    assert stopped.value.code == 2 and "inside it" in capsys.readouterr().err
 
 
 def test_nbgrader_clears_the_solutions_as_release_does():

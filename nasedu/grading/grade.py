@@ -1,0 +1,190 @@
+"""Grading submissions into a CSV: points per task, a reason for every lost point.
+
+Every file is read before any student code runs (so no submission can change the source or
+another submission), the solution's values are computed once per source notebook in a clean
+kernel, and each submission runs in kernels of its own (see :mod:`.runner`). Its rows reach the
+CSV, atomically, as soon as it is graded.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from ..files import write_atomically
+from ..release import source_notebooks
+from .kernel import Limits
+from .notebooks import BadSubmission, Cell, Source, answers, read_source
+from .processes import subreaper
+from .runner import Outcome, Runner
+from .values import VALUES, difference
+
+MAX_REASON = 300  # characters: a reason is one line of the CSV, not a log
+
+
+@dataclass(frozen=True)
+class Result:
+    """One row of the grades: a task's points for one submission, and why when not full."""
+
+    student: str
+    notebook: str
+    task: str
+    points: float
+    max_points: float
+    reason: str = ""
+
+
+def one_line(text: str) -> str:
+    """``text`` as one bounded line: control characters and runs of spaces become one space."""
+    text = re.sub(r"[\x00-\x20\x7f-\x9f]+", " ", text).strip()
+    return text if len(text) <= MAX_REASON else text[:MAX_REASON - 3] + "..."
+
+
+def check_output(out_csv: str | Path, source_dir: Path, submissions: Sequence[Path]) -> Path:
+    """``out_csv`` as a path, once it is known to be a file grading may write."""
+    if str(out_csv).strip() == "":
+        raise ValueError("the output must name a CSV file, but got ''")
+    out = Path(out_csv)
+    if out.is_dir():
+        raise ValueError(f"the output {str(out)!r} is a folder; name a CSV file in it")
+    resolved = out.resolve()
+    if resolved.is_relative_to(source_dir.resolve()):
+        raise ValueError(f"the output {str(out)!r} is inside the source folder "
+                         f"{str(source_dir)!r}")
+    if resolved in {path.resolve() for path in submissions}:
+        raise ValueError(f"the output {str(out)!r} is one of the submissions")
+    return out
+
+
+def reference_values(source: Source, limits: Limits, hidden: tuple[Path, ...]
+                     ) -> dict[str, list]:
+    """Each check's ``[values, tolerance]`` from the solution itself, in a clean kernel;
+    ValueError naming the cell when the solution does not pass its own checks."""
+    with Runner(limits, hidden, with_tolerance=True) as runner:
+        outcomes = runner.run(source.cells)
+    for key, outcome in outcomes.items():
+        if outcome.error:
+            raise ValueError(f"source notebook {source.name}: {key} fails on the solution: "
+                             f"{one_line(outcome.error)}")
+    return {task.grade_id: outcomes[task.grade_id].values for task in source.tasks}
+
+
+def grading_cells(source: Source, given: dict[str, str]) -> list[Cell]:
+    """The source's cells with each solution cell replaced by the student's answer (the
+    source's own cell is never used: a missing answer is not run at all)."""
+    return [Cell(cell.kind, cell.grade_id, given[cell.grade_id]) if cell.kind == "solution"
+            else cell for cell in source.cells
+            if cell.kind != "solution" or cell.grade_id in given]
+
+
+def task_reason(task, given: dict[str, str], outcomes: dict[str, Outcome],
+                reference: list) -> str:
+    """Why ``task`` loses its points, or "" when its values equal the solution's."""
+    for grade_id in task.solution_ids:
+        if grade_id not in given:
+            return f"solution cell {grade_id!r} is missing from the submission"
+        outcome = outcomes[grade_id]
+        if outcome.broken:
+            return f"solution cell {grade_id!r} did not finish: {outcome.error}"
+        if outcome.error:
+            return f"solution cell {grade_id!r} raised {outcome.error}"
+    check = outcomes[task.grade_id]
+    if check.broken:
+        return f"the check did not finish: {check.error}"
+    if check.error:
+        return f"check failed: {check.error}"
+    expected, tolerance = reference
+    found = difference(check.values[0], expected, tolerance or 0.0, VALUES)
+    return f"check failed: {found}" if found else ""
+
+
+def grade_submission(student: str, name: str, source: Source, payload: bytes,
+                     limits: Limits, hidden: tuple[Path, ...], reference: dict[str, list]
+                     ) -> list[Result]:
+    try:
+        given = answers(payload)
+    except BadSubmission as error:
+        return [Result(student, name, task.grade_id, 0.0, task.points, one_line(str(error)))
+                for task in source.tasks]
+    with Runner(limits, hidden, with_tolerance=False) as runner:
+        outcomes = runner.run(grading_cells(source, given))
+    results = []
+    for task in source.tasks:
+        reason = one_line(task_reason(task, given, outcomes, reference[task.grade_id]))
+        results.append(Result(student, name, task.grade_id, 0.0 if reason else task.points,
+                              task.points, reason))
+    return results
+
+
+def student_of(path: Path) -> str:
+    """The student a submission belongs to: its folder, as in ``submitted/<student>/*.ipynb``."""
+    return path.resolve().parent.name
+
+
+def read_all(paths: Sequence[Path]) -> list[bytes | str]:
+    """Each file's bytes, or why it cannot be read: everything before any code runs."""
+    found: list[bytes | str] = []
+    for path in paths:
+        try:
+            found.append(path.read_bytes())
+        except OSError as error:
+            found.append(f"cannot read the file: {error.strerror or error}")
+    return found
+
+
+def grade(submissions: Iterable[str | Path], source_dir: str | Path, out_csv: str | Path,
+          limits: Limits = Limits()) -> list[Result]:
+    """Grade every submission against the notebook of the same name in ``source_dir`` and
+    write ``out_csv`` (one row per task, then a ``total`` row per student); the task rows.
+
+    A task scores when the values its check computes from the student's functions equal the
+    solution's (computed once per notebook in a clean kernel), compared here and not in the
+    student's kernel. Only a submission's solution cells count. A submission that cannot be
+    read, parsed or run gets zero on what it could not earn, with a one-line reason; grading
+    goes on. Submissions and the source are only read, all of them before any code runs.
+    """
+    paths = [Path(path) for path in submissions]
+    source_dir = Path(source_dir)
+    out = check_output(out_csv, source_dir, paths)
+    source_paths = source_notebooks(source_dir)
+    sources = {path.name: read_source(path.name, path.read_bytes()) for path in source_paths}
+    payloads = read_all(paths)
+    hidden = (source_dir, out.parent, *{path.parent for path in paths})
+    results: list[Result] = []
+    write_atomically(out, grades_csv(results).encode())
+    with subreaper():
+        references = {name: reference_values(sources[name], limits, hidden)
+                      for name in sorted({path.name for path in paths} & set(sources))}
+        for path, payload in zip(paths, payloads):
+            student = student_of(path)
+            if path.name not in sources:
+                results.append(Result(student, path.name, "-", 0.0, 0.0, one_line(
+                    f"no exercise of this name in {str(source_dir)!r}; "
+                    f"expected one of {sorted(sources)}")))
+            elif isinstance(payload, str):
+                results += [Result(student, path.name, task.grade_id, 0.0, task.points,
+                                   one_line(payload)) for task in sources[path.name].tasks]
+            else:
+                results += grade_submission(student, path.name, sources[path.name], payload,
+                                            limits, hidden, references[path.name])
+            write_atomically(out, grades_csv(results).encode())
+    return results
+
+
+def grades_csv(results: Sequence[Result]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["student", "notebook", "task", "points", "max_points", "reason"])
+    totals: dict[str, list[float]] = {}
+    for row in results:
+        writer.writerow([row.student, row.notebook, row.task, f"{row.points:g}",
+                         f"{row.max_points:g}", row.reason])
+        total = totals.setdefault(row.student, [0.0, 0.0])
+        total[0] += row.points
+        total[1] += row.max_points
+    for student, (points, max_points) in totals.items():
+        writer.writerow([student, "", "total", f"{points:g}", f"{max_points:g}", ""])
+    return buffer.getvalue()
