@@ -51,12 +51,14 @@ def test_a_run_depends_only_on_architecture_seed_and_protocol(tiny_table):
     assert record["curve"] == load(tiny_table).curve("conv3x3", 1).to_dict()
 
 
+@pytest.mark.slow
 def test_worker_count_does_not_change_the_table(tiny_table, tmp_path):
     parallel = build(TINY, tmp_path / "parallel.json.gz", seeds=(0, 1, 2), protocol=QUICK,
                      workers=2)
     assert runs_by_key(parallel) == runs_by_key(tiny_table)
 
 
+@pytest.mark.slow
 def test_a_killed_build_resumes_and_equals_an_uninterrupted_one(tmp_path):
     out = tmp_path / "convpool.json.gz"
     command = [sys.executable, "-m", "nasedu", "bench", "build", "--space", "convpool",
@@ -190,6 +192,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
 def test_a_killed_parallel_build_leaves_no_worker_behind(tmp_path):
     command = [sys.executable, "-m", "nasedu", "bench", "build", "--space", "convpool",
@@ -211,6 +214,7 @@ def test_a_killed_parallel_build_leaves_no_worker_behind(tmp_path):
     assert not any(_alive(pid) for pid in workers)
 
 
+@pytest.mark.slow
 def test_build_runs_from_a_plain_script_without_a_main_guard(tmp_path):
     script = tmp_path / "script.py"
     script.write_text(

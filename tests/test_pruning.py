@@ -109,6 +109,7 @@ def small_table(tmp_path_factory):
         train=TrainConfig(epochs=4))))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rule", [SuccessiveHalving(min_epochs=1, reduction=2),
                                   MedianStopping(warmup_epochs=1, min_runs=2)])
 def test_live_and_replay_make_the_same_decisions(small_table, digits, rule):
@@ -125,6 +126,7 @@ def test_live_and_replay_make_the_same_decisions(small_table, digits, rule):
     assert live_estimates.cost.epochs == pytest.approx(replay_estimates.cost.epochs)
 
 
+@pytest.mark.slow
 def test_replay_charges_only_the_epochs_it_read(small_table):
     trainer = ReplayTrainer(small_table, 0)
     arch = small_table.archs[0]
@@ -169,6 +171,7 @@ def test_distinct_trains_each_stand_alone_network_once():
                                                bench=bench, seed=0).estimate(archs).cost.epochs
 
 
+@pytest.mark.slow
 def test_live_runs_follow_the_protocols_thread_count(small_table, monkeypatch):
     import torch
     seen = []
@@ -185,6 +188,7 @@ def test_live_runs_follow_the_protocols_thread_count(small_table, monkeypatch):
     assert torch.get_num_threads() == before
 
 
+@pytest.mark.slow
 def test_estimating_nothing_is_a_clear_error(small_table):
     with pytest.raises(ValueError, match="archs is empty"):
         EarlyStopping(SuccessiveHalving(), mode="replay", bench=small_table).estimate([])
