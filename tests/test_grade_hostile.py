@@ -68,21 +68,21 @@ def submission(add=None, double=None):
 SOLVED_ADD = "def add(a, b):\n    return a + b"
 SOLVED_DOUBLE = "def double(x):\n    return x + x"
 FIND_FILES = """
-    import glob, os
-    def find(pattern):
-        return sorted(glob.glob(f"CLASS_FOLDER/**/{pattern}", recursive=True))
-"""
+        import glob, os
+        def find(pattern):
+            return sorted(glob.glob(f"CLASS_FOLDER/**/{pattern}", recursive=True))
+        """  # the attacks below are indented as this is, for textwrap.dedent
 DETACH = f"""
-    import subprocess
-    subprocess.Popen(["setsid", "sleep", "300", "{MARKER}"])
-    script = ("import os, sys, time\\n"
-              "if os.fork(): sys.exit()\\n"
-              "os.setsid()\\n"
-              "time.sleep(3)\\n"
-              "for path in {{paths}}:\\n"
-              "    open(path, 'w').write('student,total\\\\nmallory,1000\\\\n')\\n"
-              "# {MARKER}")
-"""
+        import subprocess
+        subprocess.Popen(["setsid", "sleep", "300", "{MARKER}"])
+        script = ("import os, sys, time\\n"
+                  "if os.fork(): sys.exit()\\n"
+                  "os.setsid()\\n"
+                  "time.sleep(3)\\n"
+                  "for path in {{paths}}:\\n"
+                  "    open(path, 'w').write('student,total\\\\nmallory,1000\\\\n')\\n"
+                  "# {MARKER}")
+        """
 # student -> (submission text, points expected for add_check and double_check)
 HOSTILE = {
     "display_hook": (submission(add="get_ipython().showtraceback = lambda *a, **k: None\n"
@@ -281,6 +281,16 @@ def test_the_csv_is_the_graders_and_no_student_process_survives(graded_class):
         rows = [row for row in csv.DictReader(file) if row["task"] != "total"]
     assert len(rows) == len(graded_class["results"])
     assert "mallory" not in graded_class["written"]
+
+
+def test_without_the_sandbox_the_attacks_reach_the_files_and_change_no_grade(graded_class):
+    if any(row.student == "kills_everything" for row in graded_class["results"]):
+        pytest.skip("in the sandbox the files are out of reach (the next test)")
+    folder = graded_class["out"].parents[1]
+    assert (folder / "honest_last" / "tiny.ipynb").read_text() == "{}"
+    assert "graded_values = {}" in (folder / "source" / "tiny.ipynb").read_text()
+    assert points_of(graded_class)["honest_last"] == (1, 2)
+    assert points_of(graded_class)["blank_after_source_rewrite"] == (0, 0)
 
 
 def test_in_the_sandbox_no_file_outside_the_output_changes(graded_class):

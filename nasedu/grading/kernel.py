@@ -166,7 +166,8 @@ class Kernel:
             if kind == "stream" and content.get("name") == "stdout":
                 stdout.append(str(content.get("text", "")))
             elif kind == "error" and not error:
-                error = f"{content.get('ename', '')}: {content.get('evalue', '')}"
+                name, value = str(content.get("ename", "")), str(content.get("evalue", ""))
+                error = f"{name}: {value}" if value else name
             elif kind == "status" and content.get("execution_state") == "idle":
                 idle = True
             replied = replied or self.has_reply(message_id)

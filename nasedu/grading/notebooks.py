@@ -41,7 +41,7 @@ def text_of(source: object, where: str) -> str:
     if isinstance(source, list) and all(isinstance(line, str) for line in source):
         return "".join(source)
     raise BadSubmission(f"{where}: source must be a string or a list of strings, "
-                        f"but got a {type(source).__name__}")
+                        f"but got {type(source).__name__}")
 
 
 def nbgrader_of(cell: dict, where: str) -> dict:
@@ -49,14 +49,14 @@ def nbgrader_of(cell: dict, where: str) -> dict:
     metadata = cell.get("metadata", {})
     if not isinstance(metadata, dict):
         raise BadSubmission(f"{where}: metadata must be an object, "
-                            f"but got a {type(metadata).__name__}")
+                            f"but got {type(metadata).__name__}")
     nbgrader = metadata.get("nbgrader", {})
     if not isinstance(nbgrader, dict):
         raise BadSubmission(f"{where}: metadata.nbgrader must be an object, "
-                            f"but got a {type(nbgrader).__name__}")
+                            f"but got {type(nbgrader).__name__}")
     if "grade_id" in nbgrader and not isinstance(nbgrader["grade_id"], str):
         raise BadSubmission(f"{where}: grade_id must be a string, "
-                            f"but got a {type(nbgrader['grade_id']).__name__}")
+                            f"but got {type(nbgrader['grade_id']).__name__}")
     return nbgrader
 
 
@@ -76,7 +76,7 @@ def code_cells(data: object) -> list[tuple[dict, str]]:
     for number, cell in enumerate(cells, start=1):
         where = f"cell {number}"
         if not isinstance(cell, dict):
-            raise BadSubmission(f"{where} must be an object, but got a {type(cell).__name__}")
+            raise BadSubmission(f"{where} must be an object, but got {type(cell).__name__}")
         if cell.get("cell_type") == "code":
             found.append(({**cell, "source": text_of(cell.get("source", ""), where)},
                           nbgrader_of(cell, where)))
