@@ -20,7 +20,7 @@ from pathlib import Path
 from jupyter_client.blocking import BlockingKernelClient
 from jupyter_client.connect import write_connection_file
 
-from .processes import descendants, kill_descendants
+from .processes import descendants, kill_descendants, user_tasks
 from .sandbox import sandbox_command
 
 STARTUP_SECONDS = 60   # a kernel that is not ready by then does not start
@@ -37,7 +37,7 @@ class Limits:
     timeout: float = 120        # wall seconds for each task (and for each setup cell)
     memory_mib: int = 2048      # address space of each process
     cpu_seconds: int = 3600     # CPU time of each process, a backstop behind ``timeout``
-    processes: int = 64         # processes of the grader's user (where the system enforces it)
+    processes: int = 256        # processes and threads beyond those the user already runs
     file_mib: int = 64          # largest file a process may write
     output_mib: int = 8         # bytes of output one request may send before it is stopped
     sandbox: bool = False       # run the kernel under bubblewrap: no network, read-only system
@@ -63,12 +63,14 @@ class Reply:
     stdout: str
 
 
-def set_limits(limits: Limits) -> None:
-    """Runs in the kernel's process before it starts (inherited by all it starts)."""
+def set_limits(limits: Limits, user_tasks: int) -> None:
+    """Runs in the kernel's process before it starts (inherited by all it starts).
+    ``RLIMIT_NPROC`` counts every process and thread of the user (root is exempt), so the
+    kernel may start ``limits.processes`` more than the ``user_tasks`` already running."""
     mib = 2**20
     for kind, value in [(resource.RLIMIT_AS, limits.memory_mib * mib),
                         (resource.RLIMIT_CPU, limits.cpu_seconds),
-                        (resource.RLIMIT_NPROC, limits.processes),
+                        (resource.RLIMIT_NPROC, user_tasks + limits.processes),
                         (resource.RLIMIT_FSIZE, limits.file_mib * mib),
                         (resource.RLIMIT_CORE, 0)]:
         resource.setrlimit(kind, (value, value))
@@ -105,11 +107,12 @@ class Kernel:
                    *KERNEL_OPTIONS]
         if self.limits.sandbox:
             command = sandbox_command(self.folder, self.hidden) + command
+        running = user_tasks()
         try:
             self.process = subprocess.Popen(
                 command, cwd=self.folder, env=kernel_environment(self.folder),
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                start_new_session=True, preexec_fn=lambda: set_limits(self.limits))
+                start_new_session=True, preexec_fn=lambda: set_limits(self.limits, running))
             self.client = BlockingKernelClient()
             self.client.load_connection_info(info)
             self.client.start_channels()

@@ -63,6 +63,20 @@ def descendants(root: int, keep: set[int] = frozenset()) -> set[int]:
     return found
 
 
+def user_tasks() -> int:
+    """Processes and threads of this process's real user, as ``RLIMIT_NPROC`` counts them."""
+    count, uid = 0, os.getuid()
+    for entry in Path("/proc").iterdir():
+        try:
+            status = (entry / "status").read_text() if entry.name.isdigit() else ""
+        except OSError:  # it ended while we looked
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if fields and int(fields["Uid"].split()[0]) == uid:
+            count += int(fields["Threads"])
+    return count
+
+
 def kill_descendants(keep: set[int]) -> None:
     """SIGKILL every descendant of this process outside ``keep`` and reap the direct ones,
     round after round until none is left."""
