@@ -252,3 +252,15 @@ def test_the_grade_command_names_a_source_folder_without_notebooks(tmp_path, cap
               "--out", str(tmp_path / "grades.csv")])
     assert stopped.value.code == 2 and "no notebooks" in capsys.readouterr().err
     assert not (tmp_path / "grades.csv").exists()
+
+
+def test_a_source_check_without_values_is_named_before_any_submission_runs(tmp_path):
+    source = tiny_source()
+    answer(source, "double_check", 'assert double(4) == 8\nprint("pass")')
+    (tmp_path / "source").mkdir()
+    nbformat.write(source, tmp_path / "source" / "tiny.ipynb")
+    (tmp_path / "alice").mkdir()
+    nbformat.write(solved(), tmp_path / "alice" / "tiny.ipynb")
+    with pytest.raises(ValueError, match="double_check fails on the solution: the check did "
+                                         "not compute its values"):
+        grade([tmp_path / "alice" / "tiny.ipynb"], tmp_path / "source", tmp_path / "g.csv")

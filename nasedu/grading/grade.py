@@ -69,7 +69,14 @@ def reference_values(source: Source, limits: Limits, hidden: tuple[Path, ...]
         if outcome.error:
             raise ValueError(f"source notebook {source.name}: {key} fails on the solution: "
                              f"{one_line(outcome.error)}")
-    return {task.grade_id: outcomes[task.grade_id].values for task in source.tasks}
+    references = {task.grade_id: outcomes[task.grade_id].values for task in source.tasks}
+    for grade_id, (_, tolerance) in references.items():
+        if tolerance is not None and (isinstance(tolerance, bool)
+                                      or not isinstance(tolerance, (int, float))
+                                      or tolerance < 0):
+            raise ValueError(f"source notebook {source.name}: check {grade_id!r} sets "
+                             f"graded_tolerance={tolerance!r}; it must be a number >= 0")
+    return references
 
 
 def grading_cells(source: Source, given: dict[str, str]) -> list[Cell]:
