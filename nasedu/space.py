@@ -93,7 +93,8 @@ class Architecture:
             raise ValueError(f"ops must be a tuple of op names such as ('conv3x3', 'maxpool3x3'), "
                              f"but got {self.ops!r}")
         if not 1 <= len(self.ops) <= MAX_LAYERS:
-            raise ValueError(f"an architecture needs 1 to {MAX_LAYERS} ops, but got {len(self.ops)}")
+            raise ValueError(f"an architecture needs 1 to {MAX_LAYERS} ops, "
+                             f"but got {len(self.ops)}")
         object.__setattr__(self, "ops", tuple(canonical_op(op) for op in self.ops))
 
     @classmethod
@@ -206,8 +207,8 @@ class SearchSpace:
         """Return ``arch`` as an Architecture of this space, or raise ValueError saying why not."""
         arch = Architecture.parse(arch) if isinstance(arch, str) else arch
         if not isinstance(arch, Architecture):
-            raise ValueError(f"expected an Architecture or a string such as 'conv -> pool -> conv', "
-                             f"but got {arch!r}")
+            raise ValueError(f"expected an Architecture or a string such as "
+                             f"'conv -> pool -> conv', but got {arch!r}")
         if arch.num_layers != self.num_layers:
             raise ValueError(f"architecture {arch.arrow()!r} has {arch.num_layers} layers, but "
                              f"space {self.name!r} has {self.num_layers}")

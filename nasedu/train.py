@@ -298,7 +298,7 @@ class Run:
         raise TrainingDiverged(
             f"training {str(name)!r} diverged in epoch {self.curve.epochs + 1}: the mean "
             f"training loss is {loss}; lower learning_rate (now {self.config.learning_rate}) "
-            f"or momentum (now {self.config.momentum}), or check the data for huge values")
+            f"or momentum (now {self.config.momentum}), or look for NaN or huge values in the data")
 
 
 def train(arch_or_model: Architecture | str | nn.Module, data: Dataset,

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from nasedu.space import ALIASES, OPS, SPACES, Architecture, SearchSpace, get_space
@@ -99,3 +100,16 @@ def test_search_space_rejects_unknown_and_repeated_ops():
 def test_unknown_space_names_the_choices():
     with pytest.raises(ValueError, match=r"unknown space 'big'.*convpool.*five-op"):
         get_space("big")
+
+
+def test_sample_draws_what_indexing_the_enumeration_draws():
+    # The reference: numpy's choice of indices into the listed space, as sample always drew.
+    space = get_space("five-op")
+    indices = np.random.default_rng(3).choice(space.size, size=20, replace=False)
+    everything = space.enumerate()
+    assert space.sample(20, seed=3) == [everything[i] for i in indices]
+
+
+def test_architecture_at_decodes_every_index_of_the_enumeration():
+    space = SearchSpace(("conv3x3", "skip", "avgpool3x3"), 4)
+    assert [space.architecture_at(i) for i in range(space.size)] == space.enumerate()
