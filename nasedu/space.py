@@ -231,8 +231,9 @@ class SearchSpace:
             raise ValueError(f"n must be an integer in [0, {most}], but got {n!r}")
         rng = np.random.default_rng(check_seed(seed))
         if self.size <= _SHUFFLE_LIMIT or (self.size <= _INT64_MAX and n <= self.size // 50):
-            # numpy shuffles all indices up to _SHUFFLE_LIMIT, else (n a small share) draws
-            # n of them by Floyd's algorithm; the samples every earlier version drew.
+            # The samples every earlier version drew. numpy may shuffle all the indices of a
+            # space up to _SHUFFLE_LIMIT; beyond it, n is a small share and it draws by Floyd's
+            # algorithm, in memory proportional to n.
             return [self.architecture_at(int(i)) for i in rng.choice(self.size, n, replace=False)]
         # n is at most a sixteenth of the space: draw ops layer by layer, redraw the rare repeats.
         drawn: dict[tuple[int, ...], None] = {}
