@@ -7,13 +7,13 @@ from typing import Sequence
 
 import numpy as np
 
-from .arguments import (MAX_EPOCHS, MAX_SEED, MAX_SEEDS, check_writable, integer, number,
-                        positive_int)
+from .arguments import MAX_EPOCHS, MAX_SEEDS, check_writable, integer, number, positive_int
 from .compare import (DEFAULT_SAMPLE, DEFAULT_STRATEGIES, MAX_SUPERNET_EPOCHS, STRATEGIES,
                       CompareConfig)
 from .data import DATASETS, load_dataset
 from .grading_cli import add_grading_commands
-from .space import OPS, SPACES, SearchSpace, get_space
+from .seeds import MAX_SEED
+from .space import MAX_LAYERS, OPS, SPACES, SearchSpace, get_space
 from .train import TrainConfig, train
 
 
@@ -177,8 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench_build.add_argument("--ops", default=None,
                              help=f"comma-separated ops of a space of your own, from "
                                   f"{', '.join(OPS)}")
-    bench_build.add_argument("--layers", type=integer(1, 32), default=None,
-                             help="layers of a space of your own, 1 to 32")
+    bench_build.add_argument("--layers", type=integer(1, MAX_LAYERS), default=None,
+                             help=f"layers of a space of your own, 1 to {MAX_LAYERS}")
     bench_build.add_argument("--name", default=None,
                              help="name of a space of your own (default: from its ops)")
     bench_build.add_argument("--dataset", default="digits", choices=DATASETS)

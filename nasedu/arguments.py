@@ -10,7 +10,6 @@ from typing import Callable
 
 MAX_EPOCHS = 1000    # one network, 1000 epochs on digits: minutes; a typo such as 1e9 is refused
 MAX_SEEDS = 100      # seeds of a table build (runs = architectures x seeds)
-MAX_SEED = 2**31 - 1  # seeds are drawn into numpy and torch generators
 
 
 def integer(low: int, high: int | None = None) -> Callable[[str], int]:

@@ -483,7 +483,8 @@ class Bench:
         return dict(self._proxy_scores)
 
 
-SHIPPED = {"convpool": "convpool.json.gz", "five-op": "five-op.json.gz"}
+SHIPPED = {"convpool": "convpool.json.gz", "five-op": "five-op.json.gz",
+           "three-op": "three-op.json.gz"}
 
 
 def load(name_or_path: str | Path, *, space: SearchSpace | str | None = None,

@@ -265,6 +265,9 @@ SPACES: dict[str, SearchSpace] = {
     # Five ops x four layers = 625 architectures: large enough for rank statistics to mean something.
     "five-op": SearchSpace(("conv3x3", "conv5x5", "maxpool3x3", "avgpool3x3", "skip"), 4,
                            name="five-op"),
+    # Three ops x five layers = 243: no skip (no two architectures are one network), deeper,
+    # and a flat top: a check that what holds on five-op is not an accident of five-op.
+    "three-op": SearchSpace(("conv3x3", "conv5x5", "avgpool3x3"), 5, name="three-op"),
 }
 
 

@@ -3,7 +3,6 @@ import platform
 import random
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -18,10 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("name", sorted(SHIPPED))
-def test_shipped_table_is_complete_and_loads_in_under_a_second(name):
-    started = time.perf_counter()
+def test_shipped_table_is_complete(name):
     bench = load(name, space=name)
-    assert time.perf_counter() - started < 1.0
     assert bench.archs == get_space(name).enumerate() and len(bench.seeds) == 3
 
 
