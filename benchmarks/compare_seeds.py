@@ -1,6 +1,6 @@
 """``python -m nasedu compare`` repeated over search seeds: means and spreads.
 
-    python benchmarks/compare_seeds.py [--seeds 0 1 2] [--supernet-epochs 50]
+    python benchmarks/compare_seeds.py [--seeds 0 1 2] [--supernet-budget 0.004]
 
 Each search seed replays its own ground-truth seed and is scored on the others, so the spread
 is over every choice of replayed seed. Every strategy runs, the equal-budget reruns included.
@@ -21,13 +21,14 @@ COLUMNS = ("fraction_epochs", "fraction_seconds", "kendall_tau", "spearman", "to
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--supernet-epochs", type=float, default=CompareConfig.supernet_epochs)
+    parser.add_argument("--supernet-budget", type=float, default=CompareConfig.supernet_budget,
+                        help="supernet training as a share of exhaustive training")
     parser.add_argument("--table", default="five-op", help="a shipped table or a table file")
     args = parser.parse_args()
     runs, seconds = {}, []
     for seed in args.seeds:
         started = time.perf_counter()
-        rows = compare(CompareConfig(table=args.table, supernet_epochs=args.supernet_epochs,
+        rows = compare(CompareConfig(table=args.table, supernet_budget=args.supernet_budget,
                                      seed=seed), STRATEGIES)
         seconds.append(time.perf_counter() - started)
         for row in rows:

@@ -23,8 +23,8 @@ import numpy as np
 
 from nasedu.bench import load
 from nasedu.curves import BestSoFar, CurveRegressor, Ensemble, LastValue, Parametric, RecentMean, \
-    zscore_sum
-from nasedu.estimators import EarlyStopping, rank_observed
+    rank_observed, zscore_sum
+from nasedu.estimators import EarlyStopping
 from nasedu.metrics import kendall_tau, top_k_indices
 from nasedu.pruning import Hyperband, MedianStopping, PredictiveStopping, SuccessiveHalving
 
@@ -110,7 +110,7 @@ def outcome(bench, seed: int, observed: dict) -> tuple[float, float, float]:
     epochs = bench.protocol.train.epochs
     unread = [s for s in bench.seeds if s != seed]
     truth = bench.finals(unread)
-    scores = rank_observed(observed, bench.protocol.final_epochs)
+    scores = rank_observed(observed, {arch: math.log(bench.parameters(arch)) for arch in observed})
     chosen = bench.archs.index(max(scores, key=scores.get))
     top = [bench.archs[i] for i in top_k_indices(truth, 0.01)]
     survived = np.mean([len(observed.get(arch, [])) == epochs for arch in top])

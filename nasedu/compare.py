@@ -31,16 +31,15 @@ from .bench import SHIPPED, Bench, load, protocol_data, run_one
 from .cost import Cost
 from .data import Dataset
 from .devices import resolve_device
-from .estimators import (Combined, EarlyStopping, Estimates, Estimator, ParameterCount,
-                         WeightSharing)
+from .estimators import (COMBINED_TOP_FRACTION, Combined, EarlyStopping, Estimates, Estimator,
+                         ParameterCount, WeightSharing)
 from .files import write_atomically
 from .pruning import SuccessiveHalving
-from .sharing import SupernetConfig
+from .sharing import SupernetConfig, exhaustive_epochs
 from .space import Architecture
 from .train import thread_count, train
 
 
-MAX_SUPERNET_EPOCHS = 10_000  # far beyond any class budget; a typo such as 1e9 is refused
 MAX_TIMING_RUNS = 100
 DEFAULT_SAMPLE = 16  # architectures full training trains unless the space is smaller
 
@@ -55,15 +54,18 @@ def check_integer(name: str, value: object, low: int, high: int | None = None) -
 
 @dataclass(frozen=True)
 class CompareConfig:
-    """The knobs of ``compare``; the defaults are the class budget."""
+    """The knobs of ``compare``; the defaults are the library's (``SupernetConfig``,
+    ``SuccessiveHalving``, ``Combined``), chosen once for every table."""
 
     table: str = "five-op"          # a shipped table's name or a table file (bench build)
-    supernet_epochs: float = 50.0   # weight sharing's training budget, epoch-equivalents
+    supernet_budget: float = SupernetConfig.budget  # weight sharing's training, as a share of
+                                    # training every architecture of the space once
     sample: int | None = None       # architectures "full training (sample)" trains; None:
                                     # DEFAULT_SAMPLE, or the whole space if it is smaller
-    top_fraction: float = 0.1       # share of the supernet ranking the combined search keeps
-    min_epochs: int = 1             # successive halving's first rung
-    reduction: int = 3              # successive halving's reduction factor
+    top_fraction: float = COMBINED_TOP_FRACTION  # share of the supernet ranking the combined
+                                    # search shortlists
+    min_epochs: int = SuccessiveHalving().min_epochs  # successive halving's first rung
+    reduction: int = SuccessiveHalving().reduction    # successive halving's reduction factor
     distinct: bool = True           # early stopping trains each stand-alone network once
     seed: int = 0                   # search seed; replayed strategies read this table seed
     device: str = "auto"            # where live training runs
@@ -73,11 +75,11 @@ class CompareConfig:
         if not isinstance(self.table, (str, Path)) or not str(self.table):
             raise ValueError(f"table must be a shipped table's name {sorted(SHIPPED)} or a "
                              f"table file, but got table={self.table!r}")
-        epochs = self.supernet_epochs
-        if (isinstance(epochs, bool) or not isinstance(epochs, (int, float))
-                or not 0 < epochs <= MAX_SUPERNET_EPOCHS):
-            raise ValueError(f"supernet_epochs must be a number in (0, {MAX_SUPERNET_EPOCHS}], "
-                             f"but got supernet_epochs={epochs!r}")
+        budget = self.supernet_budget
+        if (isinstance(budget, bool) or not isinstance(budget, (int, float))
+                or not 0 < budget <= 1):
+            raise ValueError(f"supernet_budget is a share of exhaustive training, a number in "
+                             f"(0, 1], but got supernet_budget={budget!r}")
         if self.sample is not None:
             check_integer("sample", self.sample, 1)
         for name, low, high in (("min_epochs", 1, None),
@@ -89,6 +91,13 @@ class CompareConfig:
             raise ValueError(f"top_fraction must be a number in (0, 1], but got "
                              f"top_fraction={self.top_fraction!r}")
         resolve_device(self.device)  # an unknown device fails here, before any work
+
+    def supernet(self, bench: Bench, budget: float | None = None) -> SupernetConfig:
+        """Weight sharing's configuration on ``bench`` (the table's width and epochs), at
+        ``budget`` (default: ``supernet_budget``)."""
+        return SupernetConfig(budget=self.supernet_budget if budget is None else budget,
+                              channels=bench.protocol.train.channels,
+                              reference_epochs=bench.protocol.train.epochs)
 
     def halving(self) -> SuccessiveHalving:
         """The pruning rule of early stopping and of the combined search's second stage."""
@@ -194,8 +203,7 @@ def strategies(config: CompareConfig, bench: Bench, data: Dataset
                ) -> dict[str, Callable[[], tuple[Estimator, list[Architecture]]]]:
     """Each strategy by name: a factory of (estimator, architectures it is asked to score)."""
     space, seed = bench.space, config.seed
-    supernet = SupernetConfig(epochs=config.supernet_epochs,
-                              channels=bench.protocol.train.channels)
+    supernet = config.supernet(bench)
 
     return {
         "random search": lambda: (RandomScores(seed), bench.archs),
@@ -235,9 +243,10 @@ def at_budget(name: str, budget: float, config: CompareConfig, bench: Bench, dat
     """
     space, seed = bench.space, config.seed
     if name.startswith("weight sharing"):
-        epochs = config.supernet_epochs + budget - weight_sharing.cost.epochs
-        supernet = SupernetConfig(epochs=epochs, channels=bench.protocol.train.channels)
-        return WeightSharing(space, data, supernet, seed=seed), bench.archs
+        exhaustive = exhaustive_epochs(len(bench.archs), data, bench.protocol.train.epochs)
+        share = config.supernet_budget + (budget - weight_sharing.cost.epochs) / exhaustive
+        return (WeightSharing(space, data, config.supernet(bench, min(share, 1.0)), seed=seed),
+                bench.archs)
 
     def halving_on(size: int) -> tuple[EarlyStopping, list[Architecture]]:
         return (EarlyStopping(config.halving(), mode="replay", bench=bench, seed=seed,

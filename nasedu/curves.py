@@ -11,7 +11,8 @@ Three kinds, in the order the lessons meet them:
 - ``CurveRegressor``, which learns from complete curves of candidates already trained in the
   same search (in the spirit of Baker et al.'s LcSVR) and reads the architecture too;
 - ``zscore_sum``, which adds the recent mean of each partial curve to a free architecture
-  signal (log parameter count), equal weights: the strongest cheap ranking in the benchmark.
+  signal (log parameter count), equal weights: the strongest cheap ranking in the benchmark;
+  ``rank_observed`` applies it to the curves a pruning rule left.
 
 >>> LastValue().predict([0.5, 0.7, 0.8]).mean
 0.8
@@ -22,7 +23,7 @@ import abc
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Hashable, Mapping, Sequence
 
 import numpy as np
 from scipy import optimize
@@ -142,6 +143,41 @@ def zscore_sum(*signals: Sequence[float]) -> np.ndarray:
                              f"{column[:5].tolist()}...")
         total += (column - column.mean()) / column.std()
     return total
+
+
+def rank_observed(curves: Mapping[Hashable, Sequence[float]],
+                  *signals: Mapping[Hashable, float], window: int = 3) -> dict:
+    """Scores from the curves a pruning rule left, higher is better: runs trained longer rank
+    above runs stopped earlier (each survived a comparison the others lost, so the pick is a
+    run trained furthest); among runs trained equally long, ``zscore_sum`` of the mean of their
+    last ``window`` accuracies and of each of ``signals`` (a value per run, e.g. log parameter
+    count, or a supernet's score). A signal constant among them is left out: it orders nothing.
+
+    A score is the epochs reached plus a number in (0, 1) that orders the runs of that rung.
+
+    >>> curves = {"a": [0.58], "b": [0.60], "d": [0.30], "c": [0.40, 0.70]}
+    >>> scores = rank_observed(curves, {"a": 3.0, "b": 1.0, "d": 2.0, "c": 1.0})
+    >>> sorted(scores, key=scores.get, reverse=True)  # a's size outweighs b's 2 points
+    ['c', 'a', 'b', 'd']
+    """
+    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+        raise ValueError(f"window must be a positive integer, but got {window=}")
+    for index, signal in enumerate(signals):
+        missing = [key for key in curves if key not in signal]
+        if missing:
+            raise ValueError(f"signal {index} has no value for {missing[0]!r}")
+    rungs: dict[int, list[Hashable]] = {}
+    for key, curve in curves.items():
+        rungs.setdefault(len(check_curve(curve)), []).append(key)
+    scores = {}
+    for epochs, keys in rungs.items():
+        columns = [[float(np.mean(curves[key][-window:])) for key in keys]]
+        columns += [[float(signal[key]) for key in keys] for signal in signals]
+        varying = [column for column in columns if np.std(column) > 0]
+        total = zscore_sum(*varying) if varying else np.zeros(len(keys))
+        scores.update({key: epochs + 1 / (1 + math.exp(-value))
+                       for key, value in zip(keys, total)})
+    return {key: scores[key] for key in curves}
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ to the constructor.
 from __future__ import annotations
 
 import abc
+import math
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Sequence
@@ -23,7 +24,8 @@ from torch import nn
 from .cost import Cost
 from .data import Dataset
 from .models import DEFAULT_CHANNELS, ChildNet, count_macs, count_parameters
-from .pruning import Rule
+from .curves import rank_observed
+from .pruning import Rule, SuccessiveHalving
 from .sharing import SupernetConfig, evaluate_all, train_supernet, tree_work_fraction
 from .space import Architecture, SearchSpace
 from .protocol import Protocol, protocol_data
@@ -108,10 +110,11 @@ class WeightSharing(Estimator):
     accuracy (``config.score``) of its inherited weights after BN recalibration (see
     ``nasedu.sharing``).
 
-    Cost is the supernet's training plus the evaluation: each candidate's recalibration and
-    validation passes (forward-only, one third), scaled by the share of multiply-accumulates
-    the prefix tree actually computes (see ``tree_work_fraction``). After ``estimate``,
-    ``supernet_`` holds the trained supernet.
+    The supernet trains for ``config.budget`` of exhaustive training of the candidates asked
+    for (``SupernetConfig.training_epochs``). Cost is that training plus the evaluation: each
+    candidate's recalibration and validation passes (forward-only, one third), scaled by the
+    share of multiply-accumulates the prefix tree actually computes (see
+    ``tree_work_fraction``). After ``estimate``, ``supernet_`` holds the trained supernet.
     """
 
     name = "weight sharing"
@@ -128,7 +131,8 @@ class WeightSharing(Estimator):
     def estimate(self, archs: Sequence[Architecture]) -> Estimates:
         if len(archs) == 0:
             raise ValueError("archs is empty; give at least one architecture to estimate")
-        supernet, training_cost = train_supernet(self.space, self.data, self.config,
+        epochs = self.config.training_epochs(len(dict.fromkeys(archs)), self.data)
+        supernet, training_cost = train_supernet(self.space, self.data, epochs, self.config,
                                                  seed=self.seed, progress=self.progress)
         started = time.perf_counter()
         scores = evaluate_all(supernet, archs, self.data, self.config, seed=self.seed)
@@ -196,16 +200,11 @@ class LiveTrainer:
         return total
 
 
-def rank_observed(curves: dict[Architecture, list[float]], final_epochs: int) -> dict:
-    """Scores from the curves a pruning rule left: runs trained longer rank above runs stopped
-    earlier (they survived a comparison), and among equals the mean of their last
-    ``final_epochs`` observed accuracies decides."""
-    return {arch: len(curve) + 0.5 * float(np.mean(curve[-final_epochs:]))
-            for arch, curve in curves.items()}
-
-
 class EarlyStopping(Estimator):
-    """Run a pruning rule over the candidates and rank them by what it observed.
+    """Run a pruning rule (successive halving, 1 epoch, reduction 3, by default) over the
+    candidates and rank them by what it observed together with what each architecture says for
+    free: runs trained longer first, and among runs trained equally long the ``zscore_sum`` of
+    their recent mean accuracy and log parameter count (``nasedu.curves.rank_observed``).
 
     ``mode="replay"`` replays seed ``seed`` of the ground-truth table ``bench`` (a whole
     search in milliseconds); ``mode="live"`` really trains under ``protocol`` (default: the
@@ -227,7 +226,8 @@ class EarlyStopping(Estimator):
 
     name = "early stopping"
 
-    def __init__(self, rule: Rule, *, mode: str = "replay", bench: "Bench | None" = None,
+    def __init__(self, rule: Rule = SuccessiveHalving(), *, mode: str = "replay",
+                 bench: "Bench | None" = None,
                  data: Dataset | None = None, protocol: Protocol | None = None,
                  seed: int = 0, distinct: bool = False) -> None:
         if mode not in ("replay", "live"):
@@ -255,9 +255,20 @@ class EarlyStopping(Estimator):
     def trainer(self) -> "ReplayTrainer | LiveTrainer":
         if self.mode == "replay":
             return ReplayTrainer(self.bench, self.seed)
-        protocol = self.live_protocol()
-        data = self.data if self.data is not None else protocol_data(protocol)
-        return LiveTrainer(data, protocol, self.seed, self.model_for)
+        return LiveTrainer(self.trainer_data(), self.live_protocol(), self.seed, self.model_for)
+
+    def log_parameters(self, archs: Sequence[Architecture]) -> dict[Architecture, float]:
+        """The free architecture signal: log parameter count of each stand-alone network (the
+        table's records in replay, counted on the protocol's networks live)."""
+        if self.mode == "replay":
+            return {arch: math.log(self.bench.parameters(arch)) for arch in archs}
+        proxy = ParameterCount(in_channels=self.trainer_data().input_channels,
+                               channels=self.live_protocol().train.channels)
+        return {arch: math.log(proxy.score(arch)) for arch in archs}
+
+    def trainer_data(self) -> Dataset:
+        """The data live runs train on."""
+        return self.data if self.data is not None else protocol_data(self.live_protocol())
 
     def estimate(self, archs: Sequence[Architecture]) -> Estimates:
         if len(archs) == 0:
@@ -270,9 +281,7 @@ class EarlyStopping(Estimator):
                  for arch in order}
         observed = self.rule.run(list(run_of.values()), trainer)
         self.observed_ = {arch: observed[first[arch]] for arch in order}
-        final_epochs = (self.bench.protocol if self.mode == "replay"
-                        else self.live_protocol()).final_epochs
-        scores = rank_observed(self.observed_, final_epochs)
+        scores = rank_observed(self.observed_, self.log_parameters(order))
         from_scratch = self.mode == "replay" or self.model_for is None
         read = frozenset([self.seed]) if from_scratch else frozenset()
         # Replay charges the recorded cost of the epochs it read, not the replay's own time.
@@ -281,8 +290,11 @@ class EarlyStopping(Estimator):
                          else 0.0)
 
 
+COMBINED_TOP_FRACTION = 0.3  # chosen on five-op before any other table was run (README)
+
+
 class Combined(Estimator):
-    """Weight sharing filters the space, early stopping decides among the survivors.
+    """Weight sharing shortlists, early stopping and the supernet decide together.
 
     1. ``WeightSharing`` scores every candidate with inherited weights.
     2. The best ``top_fraction`` of them go to an ``EarlyStopping`` search with ``rule``
@@ -290,19 +302,25 @@ class Combined(Estimator):
        ``protocol``, or replayed from a ground-truth seed) or from their inherited weights
        (``start="inherited"``, live only); ``distinct=True`` trains each stand-alone network
        among them once (see ``EarlyStopping``).
+    3. Shortlisted candidates rank above the rest, runs trained longer first, and among runs
+       trained equally long by the ``zscore_sum`` of the supernet's score and the recent mean
+       of the partial curve: the second stage adds its evidence to the supernet's instead of
+       replacing it. The rest keep their supernet order.
 
-    Survivors of the second stage rank above every candidate that did not reach it, in the
-    order early stopping gives them; the rest keep their supernet order. Composed from the
-    two estimators, not written again: its cost is theirs added up.
+    The shortlist (30% by default) is larger than the top 10% the metrics look at, so that the
+    second stage decides which candidates form the top; a 10% shortlist could only reorder the
+    supernet's own top 10%. Composed from the two estimators: its cost is theirs added up.
     """
 
     name = "combined"
 
-    def __init__(self, weight_sharing: WeightSharing, rule: Rule, *,
-                 top_fraction: float = 0.1, start: str = "scratch", mode: str = "live",
-                 bench: "Bench | None" = None, protocol: Protocol | None = None,
-                 seed: int = 0, distinct: bool = False) -> None:
-        if not 0 < top_fraction <= 1:
+    def __init__(self, weight_sharing: WeightSharing, rule: Rule = SuccessiveHalving(), *,
+                 top_fraction: float = COMBINED_TOP_FRACTION, start: str = "scratch",
+                 mode: str = "live", bench: "Bench | None" = None,
+                 protocol: Protocol | None = None, seed: int = 0,
+                 distinct: bool = False) -> None:
+        if (isinstance(top_fraction, bool) or not isinstance(top_fraction, (int, float))
+                or not 0 < top_fraction <= 1):
             raise ValueError(f"top_fraction must be in (0, 1], but got {top_fraction=}")
         if start not in ("scratch", "inherited"):
             raise ValueError(f"unknown start {start!r}; choose from ['scratch', 'inherited']")
@@ -315,24 +333,23 @@ class Combined(Estimator):
         self.weight_sharing = weight_sharing
         self.early_stopping = EarlyStopping(rule, mode=mode, bench=bench,
                                             data=weight_sharing.data, protocol=protocol,
-                                            seed=seed,
-                                            distinct=distinct)
+                                            seed=seed, distinct=distinct)
         self.top_fraction = top_fraction
         self.start = start
 
     def estimate(self, archs: Sequence[Architecture]) -> Estimates:
         first = self.weight_sharing.estimate(archs)
-        keep = max(1, int(np.ceil(self.top_fraction * len(first.scores))))
+        keep = max(1, math.ceil(self.top_fraction * len(first.scores)))
         shortlist = sorted(first.scores, key=lambda arch: -first.scores[arch])[:keep]
         if self.start == "inherited":
             supernet = self.weight_sharing.supernet_
             self.early_stopping.model_for = supernet.inherit
         second = self.early_stopping.estimate(shortlist)
-        # Stage-two scores (epochs reached + 0.5 x accuracy, at least 1) plus one sit above
-        # every supernet score (an accuracy or a negated loss, at most 1), so a shortlisted
-        # candidate outranks the rest.
-        scores = {arch: 1.0 + second.scores[arch] if arch in second.scores
-                  else first.scores[arch] for arch in first.scores}
+        together = rank_observed(self.early_stopping.observed_, first.scores)
+        # Stage-two scores (epochs reached plus a number in (0, 1), so at least 1) plus one sit
+        # above every supernet score (an accuracy or a negated loss, at most 1).
+        scores = {arch: 1.0 + together[arch] if arch in together else first.scores[arch]
+                  for arch in first.scores}
         self.shortlist_ = shortlist
         return Estimates(scores, first.cost + second.cost,
                          first.seeds_read | second.seeds_read,

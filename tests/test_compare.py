@@ -14,7 +14,7 @@ from nasedu.sharing import SupernetConfig
 from nasedu.space import SearchSpace
 from nasedu.train import TrainConfig
 
-QUICK = CompareConfig(table="convpool", supernet_epochs=2, sample=3, timing_runs=1)
+QUICK = CompareConfig(table="convpool", supernet_budget=0.0125, sample=3, timing_runs=1)
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def test_every_strategy_gets_a_row_and_the_ceiling_closes_the_table(rows):
     by_name = {row.strategy: row for row in rows}
     assert by_name["parameter count"].epochs == 0 and by_name["random search"].epochs == 0
     assert by_name["full training (sample)"].num_archs == 3
-    assert by_name["weight sharing"].epochs > 2  # training plus evaluation
+    assert by_name["weight sharing"].epochs > 2  # 1.25% of 8 x 20 epochs, plus evaluation
     assert all(-1 <= row.kendall_tau <= 1 for row in rows if row.num_archs > 2)
 
 
@@ -86,7 +86,7 @@ def test_rows_say_which_seconds_are_rescaled(rows):
 def test_compare_reads_a_table_file(tmp_path):
     path = build(SearchSpace(("conv3x3", "avgpool3x3"), 2, name="tiny"), tmp_path / "t.json.gz",
                  seeds=(0, 1), protocol=Protocol(train=TrainConfig(epochs=2)))
-    rows = compare(CompareConfig(table=str(path), supernet_epochs=1, timing_runs=1),
+    rows = compare(CompareConfig(table=str(path), supernet_budget=0.1, timing_runs=1),
                    ["parameter count", "early stopping"])
     assert [row.strategy for row in rows[:2]] == ["parameter count", "early stopping"]
     assert rows[0].num_archs == 4 and rows[-1].truth_seeds == "1"
@@ -136,7 +136,7 @@ def test_combined_is_composed_of_its_parts(monkeypatch):
         monkeypatch.setattr(cls, "estimate", spy)
     bench = load("convpool")
     data = protocol_data(bench.protocol)
-    combined = Combined(WeightSharing(bench.space, data, SupernetConfig(epochs=1)),
+    combined = Combined(WeightSharing(bench.space, data, SupernetConfig(budget=0.00625)),
                         SuccessiveHalving(min_epochs=1, reduction=2), top_fraction=0.5,
                         mode="replay", bench=bench, seed=1)
     estimates = combined.estimate(bench.archs)
@@ -156,7 +156,7 @@ def test_combined_from_inherited_weights_trains_live(digits):
     with pytest.raises(ValueError, match="inherited weights differ between such paths"):
         Combined(WeightSharing(bench.space, data), SuccessiveHalving(), start="inherited",
                  distinct=True)
-    combined = Combined(WeightSharing(bench.space, data, SupernetConfig(epochs=1)),
+    combined = Combined(WeightSharing(bench.space, data, SupernetConfig(budget=0.00625)),
                         SuccessiveHalving(min_epochs=1, reduction=2), top_fraction=0.25,
                         start="inherited", protocol=Protocol(train=TrainConfig(epochs=2)))
     estimates = combined.estimate(bench.archs)
@@ -173,3 +173,33 @@ def test_equal_budget_rows_spend_what_the_combined_search_spent(rows):
     assert sharing.epochs == pytest.approx(budget, rel=0.05)
     assert 0 < stopping.epochs <= budget
     assert stopping.num_archs < 8  # a random sample of the space, not all of it
+
+
+def test_compare_runs_the_library_defaults():
+    config, combined = CompareConfig(), Combined(WeightSharing(load("convpool").space, None))
+    assert config.supernet_budget == SupernetConfig().budget
+    assert config.top_fraction == combined.top_fraction
+    halving = SuccessiveHalving()
+    assert (config.min_epochs, config.reduction) == (halving.min_epochs, halving.reduction)
+    assert config.supernet(load("five-op")).reference_epochs == 12
+
+
+@pytest.mark.parametrize("budget", [0, -0.1, 1.5, True, "0.01"])
+def test_a_bad_supernet_budget_is_named(budget):
+    with pytest.raises(ValueError, match=f"supernet_budget=.*{budget}"):
+        CompareConfig(supernet_budget=budget)
+
+
+def test_the_combined_pick_is_trained_to_the_end_whatever_its_supernet_rank():
+    bench = load("convpool")
+    data = protocol_data(bench.protocol)
+    combined = Combined(WeightSharing(bench.space, data, SupernetConfig(budget=0.00625)),
+                        SuccessiveHalving(min_epochs=1, reduction=2), top_fraction=1.0,
+                        mode="replay", bench=bench, seed=0)
+    estimates = combined.estimate(bench.archs)
+    observed = combined.early_stopping.observed_
+    assert len(observed[estimates.best()]) == bench.protocol.train.epochs
+    # Longer-trained runs rank above shorter ones; the supernet's order no longer decides.
+    ranked = sorted(estimates.scores, key=estimates.scores.get, reverse=True)
+    assert [len(observed[arch]) for arch in ranked] == sorted(
+        (len(curve) for curve in observed.values()), reverse=True)

@@ -138,3 +138,33 @@ def test_zscore_sum_rejects_constant_or_mismatched_signals():
         zscore_sum([0.5, 0.5], [1.0, 2.0])
     with pytest.raises(ValueError, match=r"lengths \[2, 3\]"):
         zscore_sum([0.5, 0.6], [1.0, 2.0, 3.0])
+
+
+def test_rank_observed_puts_longer_runs_first_and_reads_the_signals_within_a_rung():
+    from nasedu.curves import rank_observed
+    curves = {"long": [0.1, 0.2], "small": [0.60], "large": [0.58], "worst": [0.30]}
+    size = {"long": 1.0, "small": 1.0, "large": 3.0, "worst": 2.0}
+    scores = rank_observed(curves, size)
+    assert max(scores, key=scores.get) == "long"  # trained furthest, whatever its accuracy
+    assert scores["large"] > scores["small"] > scores["worst"]  # size outweighs 2 points
+    plain = rank_observed(curves)
+    assert plain["small"] > plain["large"]  # without the signal, accuracy alone decides
+    assert all(int(scores[key]) == len(curve) for key, curve in curves.items())
+
+
+def test_rank_observed_leaves_out_a_signal_that_orders_nothing():
+    from nasedu.curves import rank_observed
+    curves = {"a": [0.5, 0.9], "b": [0.5, 0.7], "c": [0.4]}
+    same = rank_observed(curves, {"a": 2.0, "b": 2.0, "c": 5.0})  # constant within rung 2
+    assert same["a"] > same["b"] and same == pytest.approx(rank_observed(curves))
+    late = {"a": [0.9, 0.5], "b": [0.6, 0.6]}
+    assert rank_observed(late, window=1)["b"] > rank_observed(late, window=1)["a"]
+    assert rank_observed(late, window=2)["a"] > rank_observed(late, window=2)["b"]
+
+
+def test_rank_observed_names_bad_input():
+    from nasedu.curves import rank_observed
+    with pytest.raises(ValueError, match="signal 0 has no value for 'b'"):
+        rank_observed({"a": [0.5], "b": [0.6]}, {"a": 1.0})
+    with pytest.raises(ValueError, match="window=0"):
+        rank_observed({"a": [0.5]}, window=0)

@@ -192,3 +192,21 @@ def test_live_runs_follow_the_protocols_thread_count(small_table, monkeypatch):
 def test_estimating_nothing_is_a_clear_error(small_table):
     with pytest.raises(ValueError, match="archs is empty"):
         EarlyStopping(SuccessiveHalving(), mode="replay", bench=small_table).estimate([])
+
+
+def test_early_stopping_ranks_what_it_observed_with_the_parameter_count():
+    import math
+
+    import numpy as np
+
+    from nasedu.curves import zscore_sum
+    bench = load("five-op")
+    archs = bench.space.sample(60, seed=1)
+    estimator = EarlyStopping(mode="replay", bench=bench, seed=0)  # successive halving (1, 3)
+    estimates = estimator.estimate(archs)
+    first_rung = [arch for arch in archs if len(estimator.observed_[arch]) == 1]
+    expected = zscore_sum([estimator.observed_[arch][0] for arch in first_rung],
+                          [math.log(bench.parameters(arch)) for arch in first_rung])
+    assert np.argsort([estimates.scores[arch] for arch in first_rung]).tolist() == \
+        np.argsort(expected).tolist()
+    assert len(estimator.observed_[estimates.best()]) == bench.protocol.train.epochs

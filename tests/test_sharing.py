@@ -6,11 +6,11 @@ from torch import nn
 
 from nasedu.estimators import WeightSharing
 from nasedu.models import SuperNet
-from nasedu.sharing import (SupernetConfig, evaluate_all, evaluate_one, fair_paths,
-                            recalibration_images, train_supernet, tree_work_fraction,
-                            uniform_paths)
+from nasedu.sharing import (SupernetConfig, evaluate_all, evaluate_one, exhaustive_epochs,
+                            fair_paths, recalibration_images, train_supernet,
+                            tree_work_fraction, uniform_paths)
 from nasedu.space import Architecture, SearchSpace, get_space
-from nasedu.train import recalibrate_bn
+from nasedu.train import TrainConfig, recalibrate_bn, train
 
 CONVPOOL = get_space("convpool")
 SMALL = SearchSpace(("conv3x3", "conv5x5", "maxpool3x3", "skip"), 3, name="small")
@@ -18,7 +18,7 @@ SMALL = SearchSpace(("conv3x3", "conv5x5", "maxpool3x3", "skip"), 3, name="small
 
 @pytest.fixture(scope="module")
 def trained(digits):
-    supernet, cost = train_supernet(SMALL, digits, SupernetConfig(epochs=2), seed=0)
+    supernet, cost = train_supernet(SMALL, digits, epochs=2, seed=0)
     return supernet
 
 
@@ -39,16 +39,12 @@ def test_inherited_weights_are_copies_not_views(trained):
     assert not torch.equal(child.layers[0][0].weight, trained.layers[0]["conv3x3"][0].weight)
 
 
-def one_step_budget(data, batch_size=64):
-    return SupernetConfig(epochs=batch_size / len(data.x_train), batch_size=batch_size)
-
-
 def test_a_training_step_moves_only_the_sampled_path(digits):
-    config = one_step_budget(digits)
+    config = SupernetConfig(batch_size=64)
     with torch.random.fork_rng():
         torch.manual_seed(0)
         before = SuperNet(SMALL, channels=config.channels)
-    after, cost = train_supernet(SMALL, digits, config, seed=0)
+    after, cost = train_supernet(SMALL, digits, 64 / len(digits.x_train), config, seed=0)
     sampled, = next(uniform_paths(SMALL, torch.Generator().manual_seed(0)))
     for layer, op in itertools.product(range(SMALL.num_layers), SMALL.ops):
         old = nn.utils.parameters_to_vector(before.layers[layer][op].parameters()) \
@@ -76,9 +72,9 @@ def test_uniform_sampler_covers_the_ops_evenly():
 
 
 def test_same_seed_same_supernet(digits):
-    config = SupernetConfig(epochs=0.5, sampler="fair")
-    first, _ = train_supernet(CONVPOOL, digits, config, seed=4)
-    second, _ = train_supernet(CONVPOOL, digits, config, seed=4)
+    config = SupernetConfig(sampler="fair")
+    first, _ = train_supernet(CONVPOOL, digits, 0.5, config, seed=4)
+    second, _ = train_supernet(CONVPOOL, digits, 0.5, config, seed=4)
     for a, b in zip(first.state_dict().values(), second.state_dict().values()):
         assert torch.equal(a, b)
 
@@ -129,8 +125,25 @@ def test_tree_evaluation_leaves_the_supernet_unchanged(trained, digits):
     assert all(torch.equal(before[k], v) for k, v in trained.state_dict().items())
 
 
+def test_exhaustive_training_is_counted_as_a_stand_alone_run_is_charged(digits):
+    run = train("conv -> conv -> pool", digits, TrainConfig(epochs=2), seed=0)
+    assert exhaustive_epochs(1, digits, epochs=2) == pytest.approx(run.cost.epochs)
+    assert exhaustive_epochs(625, digits) == pytest.approx(625 * exhaustive_epochs(1, digits))
+    with pytest.raises(ValueError, match="num_archs must be a positive integer"):
+        exhaustive_epochs(0, digits)
+
+
+def test_the_supernet_budget_is_a_share_of_exhaustive_training_of_the_candidates(digits):
+    config = SupernetConfig(budget=0.01, reference_epochs=6)
+    assert config.training_epochs(8, digits) == pytest.approx(
+        0.01 * exhaustive_epochs(8, digits, epochs=6))
+    assert config.training_epochs(625, digits) == pytest.approx(
+        625 / 8 * config.training_epochs(8, digits))
+
+
 def test_weight_sharing_estimator_scores_and_charges_its_cost(digits):
-    estimator = WeightSharing(CONVPOOL, digits, SupernetConfig(epochs=1), seed=0)
+    one_epoch = 1 / exhaustive_epochs(8, digits)  # the budget that trains for one epoch
+    estimator = WeightSharing(CONVPOOL, digits, SupernetConfig(budget=one_epoch), seed=0)
     estimates = estimator.estimate(CONVPOOL.enumerate())
     assert set(estimates.scores) == set(CONVPOOL.enumerate())
     assert estimates.seeds_read == frozenset()
@@ -157,7 +170,10 @@ def test_forward_with_an_architecture_of_another_space_names_it(trained):
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("epochs", 0, "budget must be positive"), ("sampler", "greedy", "unknown sampler 'greedy'"),
+    ("budget", 0, r"budget is a share of exhaustive training, a number in \(0, 1\], but got "
+                  r"budget=0"), ("budget", 1.5, "budget=1.5"), ("budget", True, "budget=True"),
+    ("reference_epochs", 0, "reference_epochs must be a positive integer"),
+    ("sampler", "greedy", "unknown sampler 'greedy'"),
     ("batch_size", 0, "batch_size must be a positive integer"),
     ("schedule", "step", "unknown schedule .step.; choose from"),
     ("score", "f1", "unknown score .f1.; choose from")])
@@ -169,7 +185,7 @@ def test_bad_supernet_configs_are_named(field, value, message):
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device; none here")
 def test_weight_sharing_runs_on_cuda(digits):
     data = digits.to("cuda")
-    supernet, _ = train_supernet(CONVPOOL, data, SupernetConfig(epochs=1))
+    supernet, _ = train_supernet(CONVPOOL, data, epochs=1)
     assert next(supernet.parameters()).is_cuda
     assert len(evaluate_all(supernet, CONVPOOL.enumerate(), data)) == 8
 
@@ -184,7 +200,7 @@ def test_cosine_schedule_ends_the_budget_near_a_zero_learning_rate(digits, monke
             seen.append(self.param_groups[0]["lr"])
             return original(self, *args, **kwargs)
         monkeypatch.setattr(torch.optim.SGD, "step", spy)
-        train_supernet(SMALL, digits, SupernetConfig(epochs=1, schedule=schedule), seed=0)
+        train_supernet(SMALL, digits, 1, SupernetConfig(schedule=schedule), seed=0)
         return seen
     cosine, constant = rates("cosine"), rates("constant")
     assert cosine[0] == pytest.approx(0.05) and cosine[-1] < 0.01
@@ -194,3 +210,8 @@ def test_cosine_schedule_ends_the_budget_near_a_zero_learning_rate(digits, monke
 def test_weight_sharing_refuses_to_estimate_nothing(digits):
     with pytest.raises(ValueError, match="archs is empty"):
         WeightSharing(get_space("convpool"), digits).estimate([])
+
+
+def test_a_supernet_with_no_training_is_refused(digits):
+    with pytest.raises(ValueError, match="training must be positive, but got epochs=0"):
+        train_supernet(CONVPOOL, digits, 0)
