@@ -8,7 +8,7 @@ from typing import Sequence
 import numpy as np
 
 from .arguments import MAX_EPOCHS, MAX_SEEDS, check_writable, integer, number, positive_int
-from .compare import (DEFAULT_SAMPLE, DEFAULT_STRATEGIES, MAX_SUPERNET_EPOCHS, STRATEGIES,
+from .compare import (DEFAULT_SAMPLE, DEFAULT_STRATEGIES, STRATEGIES,
                       CompareConfig)
 from .data import DATASETS, load_dataset
 from .grading_cli import add_grading_commands
@@ -118,7 +118,7 @@ def _cell(value: float, width: int) -> str:
 
 def command_compare(args: argparse.Namespace) -> None:
     from .compare import compare, format_table, write_outputs
-    config = CompareConfig(table=args.table, supernet_epochs=args.supernet_epochs,
+    config = CompareConfig(table=args.table, supernet_budget=args.supernet_budget,
                            sample=args.sample, seed=args.seed, device=args.device)
     out = check_writable("--out", args.out, folder=True)
     rows = compare(config, args.strategies or DEFAULT_STRATEGIES,
@@ -219,10 +219,10 @@ def build_parser() -> argparse.ArgumentParser:
     compare_cmd.add_argument("--strategies", nargs="+", choices=STRATEGIES, metavar="NAME",
                              help=f"any of: {', '.join(STRATEGIES)} (default: all but the last two, "
                                   "which rerun both parts at the combined search's budget)")
-    compare_cmd.add_argument("--supernet-epochs", type=number(0, MAX_SUPERNET_EPOCHS),
-                             default=CompareConfig.supernet_epochs,
-                             help="weight sharing's budget in epoch-equivalents "
-                                  "(default %(default)s)")
+    compare_cmd.add_argument("--supernet-budget", type=number(0, 1),
+                             default=CompareConfig.supernet_budget,
+                             help="weight sharing's supernet training as a share of training "
+                                  "every architecture once (default %(default)s)")
     compare_cmd.add_argument("--sample", type=positive_int, default=None,
                              help=f"architectures full training trains, at most the space's "
                                   f"size (default {DEFAULT_SAMPLE}, or the space if smaller)")

@@ -78,9 +78,9 @@ def cli_error(capsys, *args) -> str:
 
 
 @pytest.mark.parametrize("args, message", [
-    (["compare", "--supernet-epochs", "-5"], "argument --supernet-epochs: must be a number in (0, 10000]"),
-    (["compare", "--supernet-epochs", "inf"], "argument --supernet-epochs: must be a number in (0, 10000]"),
-    (["compare", "--supernet-epochs", "nan"], "argument --supernet-epochs"),
+    (["compare", "--supernet-budget", "-5"], "argument --supernet-budget: must be a number in (0, 1]"),
+    (["compare", "--supernet-budget", "1.5"], "argument --supernet-budget: must be a number in (0, 1]"),
+    (["compare", "--supernet-budget", "nan"], "argument --supernet-budget"),
     (["compare", "--seed", "5"], "seed must be one of the table's seeds [0, 1, 2]"),
     (["compare", "--seed", "-1"], "argument --seed: must be an integer in [0, "),
     (["compare", "--table", "convpool", "--sample", "20"], "sample must be at most the space's 8"),

@@ -22,6 +22,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..cost import Cost
+from ..curves import rank_observed
 from ..estimators import EarlyStopping, Estimates
 from ..pruning import SuccessiveHalving
 from ..space import Architecture
@@ -142,10 +143,11 @@ def search_shortlist(supernet: Estimates, bench: "Bench", top_fraction: float, *
     stage = EarlyStopping(SuccessiveHalving(min_epochs, reduction), mode="replay", bench=bench,
                           seed=seed, distinct=distinct)
     second = stage.estimate(shortlist)
-    # The best second-stage score, ties going to the first in supernet.scores' order, as in
-    # the combined estimator's merged scores.
-    pick = max((arch for arch in supernet.scores if arch in second.scores),
-               key=second.scores.get)
+    # The combined estimator's order of the shortlist: runs trained longest first, then the
+    # supernet's score and the partial curve together; ties go to the first in
+    # supernet.scores' order, as in its merged scores.
+    together = rank_observed(stage.observed_, supernet.scores)
+    pick = max((arch for arch in supernet.scores if arch in together), key=together.get)
     unread = [s for s in bench.seeds if s not in second.seeds_read]
     truth = dict(zip(bench.archs, bench.finals(unread).tolist()))
     cost = supernet.cost + second.cost
