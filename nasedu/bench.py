@@ -40,6 +40,7 @@ import numpy as np
 import torch
 
 from . import __version__
+from .checks import check_integer
 from .cost import Cost
 from .estimators import ZERO_COST_PROXIES, Estimates
 from .files import write_atomically
@@ -116,8 +117,7 @@ def check_build(space: SearchSpace, seeds: Sequence[int], workers: int, backend:
         raise ValueError(f"space {space.name!r} has {space.size} architectures; with "
                          f"{len(seeds)} seed(s) that is {runs} runs, more than the {MAX_RUNS} a "
                          f"build can hold: choose fewer ops, layers or seeds")
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be a positive integer, but got {workers=}")
+    check_integer("workers", workers, 1)
     cpus = os.cpu_count() or 1
     if backend == "local" and workers > cpus:
         raise ValueError(f"workers must be at most the {cpus} CPUs of this machine (each worker "

@@ -28,6 +28,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from .bench import SHIPPED, Bench, load, protocol_data, run_one
+from .checks import check_integer
 from .cost import Cost
 from .data import Dataset
 from .devices import resolve_device
@@ -42,14 +43,6 @@ from .train import thread_count, train
 
 MAX_TIMING_RUNS = 100
 DEFAULT_SAMPLE = 16  # architectures full training trains unless the space is smaller
-
-
-def check_integer(name: str, value: object, low: int, high: int | None = None) -> None:
-    """Raise ValueError naming ``name`` unless ``value`` is an integer in [low, high]."""
-    if (isinstance(value, bool) or not isinstance(value, int) or value < low
-            or (high is not None and value > high)):
-        allowed = f"an integer >= {low}" if high is None else f"an integer in [{low}, {high}]"
-        raise ValueError(f"{name} must be {allowed}, but got {name}={value!r}")
 
 
 @dataclass(frozen=True)

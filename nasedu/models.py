@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .checks import check_integer
 from .space import OPS, Architecture, SearchSpace
 
 DEFAULT_CHANNELS = 16
@@ -22,10 +23,7 @@ def check_sizes(in_channels: int, num_classes: int, channels: int) -> None:
     """Raise ValueError naming the first size that is not an integer in [1, MAX_SIZES[name]]."""
     for name, value in (("in_channels", in_channels), ("num_classes", num_classes),
                         ("channels", channels)):
-        if isinstance(value, bool) or not isinstance(value, int) \
-                or not 1 <= value <= MAX_SIZES[name]:
-            raise ValueError(f"{name} must be an integer in [1, {MAX_SIZES[name]}], "
-                             f"but got {name}={value!r}")
+        check_integer(name, value, 1, MAX_SIZES[name])
 
 
 def stem(in_channels: int, channels: int) -> nn.Module:

@@ -24,6 +24,7 @@ from typing import Callable, Iterator
 import numpy as np
 from torch import nn
 
+from .checks import check_integer
 from .seeds import check_seed
 
 
@@ -160,10 +161,7 @@ class SearchSpace:
     name: str = "custom"
 
     def __post_init__(self) -> None:
-        if isinstance(self.num_layers, bool) or not isinstance(self.num_layers, int) \
-                or not 1 <= self.num_layers <= MAX_LAYERS:
-            raise ValueError(f"num_layers must be an integer in [1, {MAX_LAYERS}], "
-                             f"but got num_layers={self.num_layers!r}")
+        check_integer("num_layers", self.num_layers, 1, MAX_LAYERS)
         if isinstance(self.ops, str) or not isinstance(self.ops, (tuple, list)):
             raise ValueError(f"ops must be a tuple of op names, e.g. ('conv3x3', 'maxpool3x3'), "
                              f"but got ops={self.ops!r}; choose from {sorted(OPS)}")

@@ -17,6 +17,7 @@ from typing import Callable, Iterator
 import torch
 from torch import nn
 
+from .checks import check_integer
 from .cost import Cost
 from .data import Dataset
 from .devices import resolve_device
@@ -49,10 +50,7 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         for name, (low, high) in INTEGER_RANGES.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise ValueError(f"{name} must be an integer in [{low}, {high}], "
-                                 f"but got {name}={value!r}")
+            check_integer(name, getattr(self, name), low, high)
         rate = self.learning_rate
         if isinstance(rate, bool) or not isinstance(rate, numbers.Real) \
                 or not 0 < rate <= MAX_LEARNING_RATE:

@@ -5,7 +5,6 @@ import signal
 import subprocess
 import sys
 import time
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +12,9 @@ import pytest
 import torch
 
 from nasedu import bench as bench_module
-from nasedu.bench import SHIPPED, Bench, Protocol, build, load, run_one
+from nasedu.bench import Protocol, build, load, run_one
 from nasedu.estimators import Estimates
-from nasedu.space import Architecture, SearchSpace, get_space
+from nasedu.space import Architecture, SearchSpace
 from nasedu.train import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,6 +17,15 @@ from nasedu.train import TrainConfig
 QUICK = CompareConfig(table="convpool", supernet_budget=0.0125, sample=3, timing_runs=1)
 
 
+def replayed_combined(bench, top_fraction, seed):
+    """A combined search on ``bench`` with a briefly trained supernet (0.625% of exhaustive,
+    about one epoch on convpool) and successive halving (1, 2) replayed from ``seed``."""
+    data = protocol_data(bench.protocol)
+    return Combined(WeightSharing(bench.space, data, SupernetConfig(budget=0.00625)),
+                    SuccessiveHalving(min_epochs=1, reduction=2), top_fraction=top_fraction,
+                    mode="replay", bench=bench, seed=seed)
+
+
 @pytest.fixture(scope="module")
 def rows():
     return compare(QUICK, STRATEGIES)
@@ -135,10 +144,7 @@ def test_combined_is_composed_of_its_parts(monkeypatch):
             return original(self, archs)
         monkeypatch.setattr(cls, "estimate", spy)
     bench = load("convpool")
-    data = protocol_data(bench.protocol)
-    combined = Combined(WeightSharing(bench.space, data, SupernetConfig(budget=0.00625)),
-                        SuccessiveHalving(min_epochs=1, reduction=2), top_fraction=0.5,
-                        mode="replay", bench=bench, seed=1)
+    combined = replayed_combined(bench, top_fraction=0.5, seed=1)
     estimates = combined.estimate(bench.archs)
     assert calls == [("WeightSharing", 8), ("EarlyStopping", 4)]
     # The shortlist outranks the rest, and the replayed seed counts as read.
@@ -192,10 +198,7 @@ def test_a_bad_supernet_budget_is_named(budget):
 
 def test_the_combined_pick_is_trained_to_the_end_whatever_its_supernet_rank():
     bench = load("convpool")
-    data = protocol_data(bench.protocol)
-    combined = Combined(WeightSharing(bench.space, data, SupernetConfig(budget=0.00625)),
-                        SuccessiveHalving(min_epochs=1, reduction=2), top_fraction=1.0,
-                        mode="replay", bench=bench, seed=0)
+    combined = replayed_combined(bench, top_fraction=1.0, seed=0)
     estimates = combined.estimate(bench.archs)
     observed = combined.early_stopping.observed_
     assert len(observed[estimates.best()]) == bench.protocol.train.epochs

@@ -2,10 +2,9 @@ import pytest
 
 from nasedu.bench import Protocol, build, load
 from nasedu.curves import LastValue, Prediction
-from nasedu.estimators import EarlyStopping, LiveTrainer, ReplayTrainer
+from nasedu.estimators import EarlyStopping, ReplayTrainer
 from nasedu.pruning import (Hyperband, MedianStopping, PredictiveStopping, SuccessiveHalving,
                             median_stops, probability_of_improvement, promote, rungs)
-from nasedu.space import get_space
 from nasedu.train import TrainConfig
 
 
