@@ -26,7 +26,7 @@ import torch
 
 from nasedu.bench import SHIPPED, load
 from nasedu.compare import EQUAL_BUDGET, CompareConfig, compare
-from nasedu.estimators import ZERO_COST_PROXIES
+from nasedu.proxies import ZERO_COST_PROXIES
 
 THREADS = 1  # the tables' protocol
 STRATEGIES = ("weight sharing", "early stopping", "combined", *EQUAL_BUDGET)

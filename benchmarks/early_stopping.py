@@ -26,6 +26,7 @@ from nasedu.curves import BestSoFar, CurveRegressor, Ensemble, LastValue, Parame
     rank_observed, zscore_sum
 from nasedu.estimators import EarlyStopping
 from nasedu.metrics import kendall_tau, top_k_indices
+from nasedu.proxies import proxy_scores
 from nasedu.pruning import Hyperband, MedianStopping, PredictiveStopping, SuccessiveHalving
 
 LEARNED_FROM = 32  # complete curves the regressor learns from (about 5% of the space)
@@ -70,7 +71,7 @@ def predictor_taus(bench, k: int) -> dict[str, tuple[float, float]]:
 def part_one(bench) -> None:
     epochs = bench.protocol.train.epochs
     print("Part 1: Kendall tau-b of predictors (read one seed, scored on the others)")
-    for name, score in bench.proxy_scores().items():
+    for name, score in proxy_scores(bench).items():
         print(f"  {name + ' (no training)':<34} tau {score.kendall_tau:.3f}")
     for k in (1, 2, 3, 5):
         print(f"k = {k} observed epochs")

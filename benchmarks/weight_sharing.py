@@ -20,9 +20,11 @@ import time
 import numpy as np
 import torch
 
-from nasedu.bench import load, protocol_data
+from nasedu.bench import load
+from nasedu.protocol import protocol_data
 from nasedu.compare import measure_timing
 from nasedu.estimators import WeightSharing
+from nasedu.proxies import proxy_scores
 from nasedu.sharing import SupernetConfig, evaluate_all, evaluate_one, recalibration_images, \
     train_supernet, tree_work_fraction
 
@@ -64,10 +66,10 @@ def rank(bench, data, args) -> None:
           f"(timed on {args.sample} runs here)")
     print(f"{'estimator':<40} " + " ".join(f"{c:>13}" for c in COLUMNS))
     ceiling = bench.noise_ceiling()
-    print(f"{'noise ceiling':<40} {ceiling['kendall_tau']:>13.3f} {ceiling['spearman']:>13.3f} "
-          f"{ceiling['top_kendall_tau']:>13.3f} {ceiling['top_precision']:>13.3f} "
-          f"{ceiling['regret']:>13.2f}")
-    for name, score in bench.proxy_scores().items():
+    print(f"{'noise ceiling':<40} {ceiling.kendall_tau:>13.3f} {ceiling.spearman:>13.3f} "
+          f"{ceiling.top_kendall_tau:>13.3f} {ceiling.top_precision:>13.3f} "
+          f"{ceiling.regret:>13.2f}")
+    for name, score in proxy_scores(bench).items():
         print(row(name, [(score.kendall_tau, score.spearman, score.top_kendall_tau,
                           score.top_precision, score.regret, 0.0, 0.0)]))
     channels = bench.protocol.train.channels

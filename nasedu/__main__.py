@@ -59,7 +59,8 @@ def bench_space(args: argparse.Namespace) -> SearchSpace:
 
 
 def command_bench_build(args: argparse.Namespace) -> None:
-    from .bench import Protocol, build, check_build
+    from .build import build, check_build
+    from .protocol import Protocol
     space = bench_space(args)
     protocol = Protocol(dataset=args.dataset, train=TrainConfig(epochs=args.epochs))
     seeds = range(args.seeds)
@@ -81,6 +82,7 @@ def command_bench_info(args: argparse.Namespace) -> None:
 
 def describe_bench(bench) -> str:
     """The summary ``bench info`` prints: size, protocol, spread, noise ceiling, proxies."""
+    from .proxies import proxy_scores
     finals = bench.finals()
     built = bench.table["built"]
     run_seconds = sum(r["seconds"] for r in bench.table["runs"])
@@ -97,15 +99,15 @@ def describe_bench(bench) -> str:
         f"{int((finals >= finals.max() - 0.01).sum())} within one point of the best",
         "",
         f"{'ranking by':<36} {'tau':>6} {'rho':>6} {'top-10% tau':>11} {'top-10% prec':>12}",
-        f"{'noise ceiling (one seed vs the rest)':<36} {_cell(ceiling['kendall_tau'], 6)} "
-        f"{_cell(ceiling['spearman'], 6)} {_cell(ceiling['top_kendall_tau'], 11)} "
-        f"{_cell(ceiling['top_precision'], 12)}",
+        f"{'noise ceiling (one seed vs the rest)':<36} {_cell(ceiling.kendall_tau, 6)} "
+        f"{_cell(ceiling.spearman, 6)} {_cell(ceiling.top_kendall_tau, 11)} "
+        f"{_cell(ceiling.top_precision, 12)}",
     ]
-    for name, score in bench.proxy_scores().items():
+    for name, score in proxy_scores(bench).items():
         lines.append(f"{name + ' (no training)':<36} {_cell(score.kendall_tau, 6)} "
                      f"{_cell(score.spearman, 6)} {_cell(score.top_kendall_tau, 11)} "
                      f"{_cell(score.top_precision, 12)}")
-    if np.isnan(ceiling["top_kendall_tau"]):
+    if np.isnan(ceiling.top_kendall_tau):
         lines.append("(-: top-10% tau needs at least two architectures in the top 10%)")
     return "\n".join(lines)
 

@@ -27,14 +27,17 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from .bench import SHIPPED, Bench, load, protocol_data, run_one
+from .bench import SHIPPED, Bench, load
+from .build import run_one
 from .checks import check_integer
 from .cost import Cost
 from .data import Dataset
 from .devices import resolve_device
-from .estimators import (COMBINED_TOP_FRACTION, Combined, EarlyStopping, Estimates, Estimator,
-                         ParameterCount, WeightSharing)
+from .estimates import Estimates, Estimator
+from .estimators import COMBINED_TOP_FRACTION, Combined, EarlyStopping, WeightSharing
 from .files import write_atomically
+from .protocol import protocol_data
+from .proxies import ParameterCount
 from .pruning import SuccessiveHalving
 from .sharing import SupernetConfig, exhaustive_epochs
 from .space import Architecture
@@ -330,8 +333,8 @@ def _compare(config: CompareConfig, names: Sequence[str], log: Callable[[str], N
     ceiling = bench.noise_ceiling(truth=truth)
     one_seed = bench.training_cost(bench.archs[0]).epochs * len(bench.archs)
     rows.append(Row("noise ceiling (full training, one seed)", one_seed,
-                    timing.exhaustive.seconds, 1.0, 1.0, ceiling["kendall_tau"],
-                    ceiling["spearman"], ceiling["top_precision"], ceiling["regret"],
+                    timing.exhaustive.seconds, 1.0, 1.0, ceiling.kendall_tau,
+                    ceiling.spearman, ceiling.top_precision, ceiling.regret,
                     len(bench.archs), truth_seeds=" ".join(map(str, truth))))
     return rows
 

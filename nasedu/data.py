@@ -24,6 +24,9 @@ from .seeds import check_seed
 
 TORCHVISION_DATASETS = {"mnist": "MNIST", "fashionmnist": "FashionMNIST", "cifar10": "CIFAR10"}
 DATASETS = ("digits",) + tuple(TORCHVISION_DATASETS)
+# (channels, height, width) of each dataset's images, known without loading them.
+INPUT_SHAPES = {"digits": (1, 8, 8), "mnist": (1, 28, 28), "fashionmnist": (1, 28, 28),
+                "cifar10": (3, 32, 32)}
 # Digits is small: a large validation split keeps a ranking of architectures by validation
 # accuracy from being decided by a handful of images (binomial noise on 719 images is about
 # 0.7 points at 95% accuracy, against 1 point on 360).

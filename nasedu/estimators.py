@@ -1,21 +1,11 @@
-"""The one shape every strategy fits, and the zero-cost proxies every strategy must beat.
+"""The estimators that train: weight sharing, early stopping and their combination.
 
-An estimator's ``estimate(archs)`` returns ``Estimates``: a score per architecture (higher is
-better, any scale), the ``Cost`` spent, and which ground-truth seeds it read (a replayed curve
-is a read), so that scoring uses only the seeds it never saw. Data, budget, seed and device go
-to the constructor.
-
->>> from nasedu.space import get_space
->>> estimates = ParameterCount().estimate(get_space("convpool").enumerate())
->>> max(estimates.scores, key=estimates.scores.get).arrow()
-'conv -> conv -> conv'
+Each fits the one shape of ``nasedu.estimates``: ``estimate(archs) -> Estimates``.
 """
 from __future__ import annotations
 
-import abc
 import math
 import time
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
@@ -23,8 +13,9 @@ from torch import nn
 
 from .cost import Cost
 from .data import Dataset
-from .models import DEFAULT_CHANNELS, ChildNet, count_macs, count_parameters
+from .estimates import Estimates, Estimator
 from .curves import rank_observed
+from .proxies import ParameterCount
 from .pruning import Rule, SuccessiveHalving
 from .sharing import SupernetConfig, evaluate_all, train_supernet, tree_work_fraction
 from .space import Architecture, SearchSpace
@@ -33,76 +24,6 @@ from .train import Run
 
 if TYPE_CHECKING:
     from .bench import Bench
-
-
-@dataclass(frozen=True)
-class Estimates:
-    scores: dict[Architecture, float]          # higher is better
-    cost: Cost = Cost()                         # what producing the scores cost
-    seeds_read: frozenset[int] = field(default_factory=frozenset)  # ground-truth seeds used
-    # The part of cost.seconds read from a table's records (measured on the machine that built
-    # it), which a comparison rescales to this machine; the rest was timed here.
-    replayed_seconds: float = 0.0
-
-    def best(self) -> Architecture:
-        """The architecture with the highest score (the first of ties, in insertion order)."""
-        return max(self.scores, key=self.scores.get)
-
-
-class Estimator(abc.ABC):
-    """Anything that scores architectures: ``estimate(archs) -> Estimates``."""
-
-    @abc.abstractmethod
-    def estimate(self, archs: Sequence[Architecture]) -> Estimates:
-        """Score every architecture of ``archs``."""
-
-
-class ZeroCostProxy(Estimator):
-    """Scores from the architecture alone, with no training and no data: the floor every
-    estimator must clear. Cost is zero epochs (and the few milliseconds of counting)."""
-
-    name = "proxy"
-
-    def __init__(self, in_channels: int = 1, image_size: int = 8,
-                 channels: int = DEFAULT_CHANNELS) -> None:
-        self.in_channels = in_channels
-        self.image_size = image_size
-        self.channels = channels
-
-    @abc.abstractmethod
-    def score(self, arch: Architecture) -> float:
-        """The proxy's value for one architecture."""
-
-    def estimate(self, archs: Sequence[Architecture]) -> Estimates:
-        return Estimates({arch: float(self.score(arch)) for arch in archs})
-
-    def network(self, arch: Architecture) -> ChildNet:
-        return ChildNet(arch, in_channels=self.in_channels, channels=self.channels)
-
-
-class ParameterCount(ZeroCostProxy):
-    name = "parameter count"
-
-    def score(self, arch: Architecture) -> float:
-        return count_parameters(self.network(arch))
-
-
-class MultiplyAccumulates(ZeroCostProxy):
-    name = "multiply-accumulates"
-
-    def score(self, arch: Architecture) -> float:
-        return count_macs(self.network(arch), (self.in_channels, self.image_size,
-                                               self.image_size))
-
-
-class ConvCount(ZeroCostProxy):
-    name = "number of conv ops"
-
-    def score(self, arch: Architecture) -> float:
-        return sum(op.startswith("conv") for op in arch.ops)
-
-
-ZERO_COST_PROXIES = (ParameterCount, MultiplyAccumulates, ConvCount)
 
 
 class WeightSharing(Estimator):

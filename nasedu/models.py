@@ -53,7 +53,7 @@ class ChildNet(nn.Module):
         check_sizes(in_channels, num_classes, channels)
         self.arch = arch
         self.stem = stem(in_channels, channels)
-        self.layers = nn.ModuleList(OPS[op](channels) for op in arch.ops)
+        self.layers = nn.ModuleList(OPS[op].build(channels) for op in arch.ops)
         self.head = head(channels, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -86,7 +86,7 @@ class SuperNet(nn.Module):
         self.stem = stem(in_channels, channels)
         # layers[i][op]: the weights every architecture with `op` at layer i shares.
         self.layers = nn.ModuleList(
-            nn.ModuleDict({op: OPS[op](channels) for op in space.ops})
+            nn.ModuleDict({op: OPS[op].build(channels) for op in space.ops})
             for _ in range(space.num_layers))
         self.head = head(channels, num_classes)
 

@@ -4,8 +4,9 @@ An architecture is a chain of operations, one per layer, written in the lessons'
 ``conv -> pool -> conv`` or in the compact form ``conv3x3-maxpool3x3-conv3x3``. A search space
 is every chain of ``num_layers`` operations drawn from a list of ``ops``.
 
-Weight sharing is data here (as in AutoDL's ``cell_operations.py``): ``OPS`` maps each op name
-to a factory, and a supernet instantiates every op once per layer.
+Ops are data here (as in AutoDL's ``cell_operations.py``): ``OPS`` holds one ``Op`` per name,
+saying how to build it, whether it has weights and whether it is the identity; a supernet
+instantiates every op once per layer.
 
 >>> arch = Architecture.parse("conv -> pool -> conv")
 >>> arch.compact()
@@ -15,7 +16,6 @@ to a factory, and a supernet instantiates every op once per layer.
 """
 from __future__ import annotations
 
-import functools
 import itertools
 import sys
 from dataclasses import dataclass
@@ -39,13 +39,24 @@ def _conv(kernel_size: int) -> Callable[[int], nn.Module]:
     return build
 
 
+@dataclass(frozen=True)
+class Op:
+    """One entry of the op registry: how to build the op for ``channels`` channels, whether it
+    has weights to train (and to share in a supernet), whether it is the identity."""
+
+    build: Callable[[int], nn.Module]
+    has_weights: bool
+    is_identity: bool = False
+
+
 # Every op maps (B, C, H, W) to (B, C, H, W): ops can be stacked in any order.
-OPS: dict[str, Callable[[int], nn.Module]] = {
-    "conv3x3": _conv(3),
-    "conv5x5": _conv(5),
-    "maxpool3x3": lambda channels: nn.MaxPool2d(3, stride=1, padding=1),
-    "avgpool3x3": lambda channels: nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False),
-    "skip": lambda channels: nn.Identity(),
+OPS: dict[str, Op] = {
+    "conv3x3": Op(_conv(3), has_weights=True),
+    "conv5x5": Op(_conv(5), has_weights=True),
+    "maxpool3x3": Op(lambda channels: nn.MaxPool2d(3, stride=1, padding=1), has_weights=False),
+    "avgpool3x3": Op(lambda channels: nn.AvgPool2d(3, stride=1, padding=1,
+                                                   count_include_pad=False), has_weights=False),
+    "skip": Op(lambda channels: nn.Identity(), has_weights=False, is_identity=True),
 }
 
 # The lessons' short names: "Conv" and "Pool" in the course text.
@@ -73,11 +84,6 @@ def canonical_op(name: str) -> str:
         allowed = sorted(OPS) + sorted(ALIASES)
         raise ValueError(f"unknown op {name!r}; choose from {allowed}")
     return key
-
-
-@functools.lru_cache(maxsize=None)
-def _is_identity(op: str) -> bool:
-    return isinstance(OPS[op](1), nn.Identity)
 
 
 @dataclass(frozen=True, order=True)
@@ -138,7 +144,7 @@ class Architecture:
         >>> Architecture.parse("skip -> conv -> pool").network()
         ('conv3x3', 'maxpool3x3')
         """
-        return tuple(op for op in self.ops if not _is_identity(op))
+        return tuple(op for op in self.ops if not OPS[op].is_identity)
 
     def __str__(self) -> str:
         return self.arrow()

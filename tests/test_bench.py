@@ -11,9 +11,12 @@ import numpy as np
 import pytest
 import torch
 
-from nasedu import bench as bench_module
-from nasedu.bench import Protocol, build, load, run_one
-from nasedu.estimators import Estimates
+from nasedu import build as build_module
+from nasedu.bench import load
+from nasedu.build import build, run_one
+from nasedu.estimates import Estimates
+from nasedu.metrics import kendall_tau
+from nasedu.protocol import Protocol
 from nasedu.space import Architecture, SearchSpace
 from nasedu.train import TrainConfig
 
@@ -85,7 +88,7 @@ def test_resume_refuses_a_partial_build_of_another_protocol(tmp_path):
     out = tmp_path / "t.json.gz"
     partial = Path(str(out) + ".partial")
     partial.mkdir()
-    other = bench_module._manifest(TINY, [0], Protocol(train=TrainConfig(epochs=5)))
+    other = build_module._manifest(TINY, [0], Protocol(train=TrainConfig(epochs=5)))
     (partial / "manifest.json").write_text(json.dumps(other))
     with pytest.raises(ValueError, match="interrupted build of another .*delete that folder"):
         build(TINY, out, seeds=(0,), protocol=QUICK)
@@ -97,8 +100,25 @@ def test_noise_ceiling_compares_each_seed_with_the_others(tiny_table):
     expected = np.mean([bench.score(Estimates(dict(zip(bench.archs, bench.finals([s]))),
                                               seeds_read=frozenset([s]))).kendall_tau
                         for s in bench.seeds])
-    assert ceiling["kendall_tau"] == pytest.approx(expected)
-    assert -1 <= ceiling["seed_vs_seed_kendall_tau"] <= 1
+    assert ceiling.kendall_tau == pytest.approx(expected)
+    assert ceiling.seeds == bench.seeds and ceiling.num_archs == len(bench.archs)
+
+
+def test_noise_ceiling_scored_on_a_truth_is_a_score_like_any_row(tiny_table):
+    bench = load(tiny_table)
+    ceiling = bench.noise_ceiling(truth=[1])
+    alone = [bench.score(Estimates(dict(zip(bench.archs, bench.finals([s]))),
+                                   seeds_read=frozenset([s])), truth=[1]) for s in (0, 2)]
+    assert ceiling.seeds == (1,)
+    assert ceiling.kendall_tau == pytest.approx(np.mean([a.kendall_tau for a in alone]))
+    assert ceiling.regret == pytest.approx(np.mean([a.regret for a in alone]))
+
+
+def test_seed_agreement_is_the_mean_tau_over_pairs_of_seeds(tiny_table):
+    bench = load(tiny_table)
+    pairs = [(0, 1), (0, 2), (1, 2)]
+    assert bench.seed_agreement() == pytest.approx(
+        np.mean([kendall_tau(bench.finals([a]), bench.finals([b])) for a, b in pairs]))
 
 
 def test_final_is_the_mean_of_the_last_epochs_over_seeds(tiny_table):
@@ -217,7 +237,8 @@ def test_a_killed_parallel_build_leaves_no_worker_behind(tmp_path):
 def test_build_runs_from_a_plain_script_without_a_main_guard(tmp_path):
     script = tmp_path / "script.py"
     script.write_text(
-        "from nasedu.bench import Protocol, build\n"
+        "from nasedu.build import build\n"
+        "from nasedu.protocol import Protocol\n"
         "from nasedu.space import SearchSpace\n"
         "from nasedu.train import TrainConfig\n"
         "print('built', build(SearchSpace(('conv3x3', 'avgpool3x3'), 2, name='tiny'), 't.json.gz',"
@@ -233,7 +254,7 @@ def test_a_partial_record_without_a_seed_is_run_again(tmp_path):
     out = tmp_path / "t.json.gz"
     partial = Path(str(out) + ".partial")
     partial.mkdir()
-    (partial / "manifest.json").write_text(json.dumps(bench_module._manifest(TINY, [0], QUICK)))
+    (partial / "manifest.json").write_text(json.dumps(build_module._manifest(TINY, [0], QUICK)))
     (partial / "conv3x3-conv3x3_seed0.json").write_text(json.dumps({"arch": "conv3x3-conv3x3"}))
     table = load(build(TINY, out, seeds=(0,), protocol=QUICK))
     assert table.table["built"]["resumed_runs"] == 0 and len(table.archs) == TINY.size

@@ -7,9 +7,11 @@ import pytest
 
 ray = pytest.importorskip("ray", reason='the Ray backend needs pip install "nasedu[cluster]"')
 
-from nasedu import bench as bench_module  # noqa: E402
+from nasedu import build as build_module  # noqa: E402
 from nasedu.__main__ import main  # noqa: E402
-from nasedu.bench import Protocol, build, load  # noqa: E402
+from nasedu.bench import load  # noqa: E402
+from nasedu.build import build  # noqa: E402
+from nasedu.protocol import Protocol  # noqa: E402
 from nasedu.train import TrainConfig  # noqa: E402
 
 QUICK = Protocol(train=TrainConfig(epochs=1), final_epochs=1)
@@ -46,7 +48,7 @@ def test_ray_builds_the_same_table_as_the_local_backend(local_ray, local_table, 
 def crash_worker_on(target, marker=None):
     """A stand-in for bench._run_job whose worker process dies on ``target`` (only the first
     time when ``marker`` is a file path: it is created then); Ray pickles it by value."""
-    run_job = bench_module._run_job
+    run_job = build_module._run_job
 
     def job_or_crash(job):
         if job[:2] == target and (marker is None or not os.path.exists(marker)):
@@ -59,7 +61,7 @@ def crash_worker_on(target, marker=None):
 
 def test_a_worker_that_dies_once_is_retried(local_ray, local_table, tmp_path, monkeypatch):
     marker = tmp_path / "crashed"
-    monkeypatch.setattr(bench_module, "_run_job",
+    monkeypatch.setattr(build_module, "_run_job",
                         crash_worker_on(("conv3x3-conv3x3-conv3x3", 0), str(marker)))
     out = build("convpool", tmp_path / "ray.json.gz", seeds=(0,), protocol=QUICK, workers=2,
                 backend="ray")
@@ -71,8 +73,8 @@ def test_a_failed_run_is_named_and_the_build_resumes_without_redoing_saved_runs(
     out = tmp_path / "ray.json.gz"
     partial = Path(str(out) + ".partial")
     with monkeypatch.context() as patch:
-        patch.setattr(bench_module, "RAY_RETRIES", 1)
-        patch.setattr(bench_module, "_run_job", crash_worker_on(("maxpool3x3-conv3x3-conv3x3", 0)))
+        patch.setattr(build_module, "RAY_RETRIES", 1)
+        patch.setattr(build_module, "_run_job", crash_worker_on(("maxpool3x3-conv3x3-conv3x3", 0)))
         with pytest.raises(RuntimeError, match=r"1 run\(s\) failed .*'maxpool3x3-conv3x3-conv3x3'"
                                                r", seed 0"):
             build("convpool", out, seeds=(0,), protocol=QUICK, workers=2, backend="ray")

@@ -60,10 +60,10 @@ def no_work(monkeypatch):
     before work starts."""
     def forbidden(*args, **kwargs):
         raise AssertionError("work started before the arguments were checked")
-    import nasedu.bench
+    import nasedu.build
     import nasedu.compare
     for module, name in ((nasedu.compare, "measure_timing"), (nasedu.compare, "run_one"),
-                         (nasedu.bench, "_run_jobs"), (nasedu.compare, "protocol_data")):
+                         (nasedu.build, "_run_jobs"), (nasedu.compare, "protocol_data")):
         monkeypatch.setattr(module, name, forbidden)
 
 

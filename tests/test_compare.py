@@ -4,11 +4,14 @@ import json
 import pytest
 
 from nasedu.__main__ import main
-from nasedu.bench import Protocol, build, load, protocol_data
+from nasedu.bench import load
+from nasedu.build import build
+from nasedu.protocol import Protocol, protocol_data
 from nasedu.compare import (DEFAULT_STRATEGIES, STRATEGIES, CompareConfig, FullTraining, compare,
                             format_table, seconds_here, write_outputs)
 from nasedu.cost import Cost
-from nasedu.estimators import Combined, EarlyStopping, Estimates, WeightSharing
+from nasedu.estimates import Estimates
+from nasedu.estimators import Combined, EarlyStopping, WeightSharing
 from nasedu.pruning import SuccessiveHalving
 from nasedu.sharing import SupernetConfig
 from nasedu.space import SearchSpace

@@ -8,7 +8,8 @@ from matplotlib.figure import Figure
 from nasedu.bench import load
 from nasedu.compare import Row
 from nasedu.cost import Cost
-from nasedu.estimators import Combined, Estimates, WeightSharing
+from nasedu.estimates import Estimates
+from nasedu.estimators import Combined, WeightSharing
 from nasedu.plots.combined import (METRICS, cost_quality, search_shortlist, shortlist_figure,
                                    shortlist_view)
 from nasedu.pruning import SuccessiveHalving

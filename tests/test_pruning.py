@@ -1,6 +1,8 @@
 import pytest
 
-from nasedu.bench import Protocol, build, load
+from nasedu.bench import load
+from nasedu.build import build
+from nasedu.protocol import Protocol
 from nasedu.curves import LastValue, Prediction
 from nasedu.estimators import EarlyStopping, ReplayTrainer
 from nasedu.pruning import (Hyperband, MedianStopping, PredictiveStopping, SuccessiveHalving,

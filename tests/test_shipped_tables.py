@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from nasedu.__main__ import describe_bench
-from nasedu.bench import SHIPPED, load, run_one
+from nasedu.bench import SHIPPED, load
+from nasedu.build import run_one
 from nasedu.space import get_space
 
 ROOT = Path(__file__).resolve().parents[1]

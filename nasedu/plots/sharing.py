@@ -70,7 +70,7 @@ def _weight_counts(space: SearchSpace, channels: int, in_channels: int,
                         ("num_classes", num_classes)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive integer, but got {name}={value!r}")
-    per_op = {op: count_parameters(OPS[op](channels)) for op in space.ops}
+    per_op = {op: count_parameters(OPS[op].build(channels)) for op in space.ops}
     return (count_parameters(stem(in_channels, channels)), per_op,
             count_parameters(head(channels, num_classes)))
 
