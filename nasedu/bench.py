@@ -31,7 +31,7 @@ from .estimates import Estimates
 from .protocol import Protocol
 from .scoring import Score, noise_ceiling, score, seed_agreement
 from .space import Architecture, SearchSpace, get_space
-from .train import LearningCurve
+from .train import LearningCurve, final_accuracy
 
 FORMAT = "nasedu-bench/1"
 
@@ -56,7 +56,7 @@ class Bench:
                              f"e.g. {missing[0]}")
         tail = self.protocol.final_epochs
         # (architectures, seeds) array of final validation accuracies.
-        self._finals = np.array([[np.mean(self._runs[(a, s)]["curve"]["val_accuracy"][-tail:])
+        self._finals = np.array([[final_accuracy(self._runs[(a, s)]["curve"]["val_accuracy"], tail)
                                   for s in self.seeds] for a in self.archs])
 
     def _record(self, arch: Architecture | str, seed: int) -> dict:

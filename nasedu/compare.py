@@ -169,7 +169,7 @@ class FullTraining(Estimator):
         for arch in archs:
             result = train(arch, self.data, self.bench.protocol.train, seed=self.seed,
                            threads=self.bench.protocol.threads)
-            scores[arch] = float(np.mean(result.curve.val_accuracy[-tail:]))
+            scores[arch] = result.curve.final(tail)
             cost = cost + result.cost
         # The table's protocol and one of its seeds: these runs reproduce that seed's records.
         return Estimates(scores, cost, frozenset([self.seed]))

@@ -12,8 +12,9 @@ import numbers
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -79,6 +80,12 @@ class LearningCurve:
     def epochs(self) -> int:
         return len(self.val_accuracy)
 
+    def final(self, k: int) -> float:
+        """The one definition of "final" accuracy: the mean validation accuracy of the last
+        ``k`` epochs (a table's ``protocol.final_epochs``), which averages out the epoch-to-epoch
+        jitter of a plateau."""
+        return final_accuracy(self.val_accuracy, k)
+
     def to_dict(self) -> dict:
         return asdict(self)
 
@@ -86,6 +93,14 @@ class LearningCurve:
     def from_dict(cls, values: dict) -> "LearningCurve":
         return cls(list(values["train_loss"]), list(values["val_accuracy"]),
                    list(values["test_accuracy"]))
+
+
+def final_accuracy(val_accuracy: Sequence[float], k: int) -> float:
+    """The mean of the last ``k`` values of a validation-accuracy curve (all of a shorter one)."""
+    check_integer("k", k, 1)
+    if len(val_accuracy) == 0:
+        raise ValueError("the curve is empty: a final accuracy needs at least one epoch")
+    return float(np.mean(val_accuracy[-k:]))
 
 
 # A callback sees the epoch just finished (1-based) and the curve so far; True stops training.
