@@ -17,9 +17,11 @@ from pathlib import Path
 
 import nbformat
 
+from nasedu.release import BADGE_TAG  # release.py skips the badge cell when it copies one
+
 ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = ("notebooks", "exercises", "solutions")
-BADGE_TAG, INSTALL_TAG = "colab-badge", "colab-install"
+INSTALL_TAG = "colab-install"
 
 
 def repository_url() -> str:
