@@ -1,6 +1,7 @@
 """Figures for lesson 2, weight sharing: which supernet weights a path inherits, how well the
 inherited-weight estimates rank architectures against the ground truth, and a picker that puts
-one architecture's estimate beside its truth.
+one architecture's estimate beside its truth, both ranked by ``ranks`` (ties share a rank).
+The bars that hold rankings against the noise ceiling are ``nasedu.plots.compare``'s.
 
 Every function returns a matplotlib ``Figure`` built without pyplot state, so it serves as a
 widget callback (``nasedu.widgets.View``) and is tested by calling it directly. True accuracies
@@ -34,24 +35,30 @@ TOP_COLOR, REST_COLOR = "tab:red", "0.6"
 BOX_WIDTH, BOX_HEIGHT = 0.82, 0.72
 
 
-def _check_accuracies(name: str, values: Sequence[float]) -> np.ndarray:
+def ranks(values: Sequence[float]) -> np.ndarray:
+    """Each value's rank, highest first, ties sharing the best rank (competition ranking):
+    1 + how many values are strictly higher. The one tie rule of the lessons' ranks.
+
+    >>> ranks([0.5, 0.9, 0.7, 0.9]).tolist()
+    [4, 1, 3, 1]
+    """
     values = np.asarray(values, dtype=float)
-    if values.ndim != 1 or len(values) < 2:
-        raise ValueError(f"{name} must be a list of at least 2 accuracies, but got shape "
-                         f"{values.shape}")
-    if not np.isfinite(values).all() or values.min() < 0 or values.max() > 1:
-        raise ValueError(f"{name} must hold accuracies in [0, 1], but got values from "
-                         f"{np.nanmin(values)!r} to {np.nanmax(values)!r}")
-    return values
+    ascending = np.sort(values)
+    return 1 + len(values) - np.searchsorted(ascending, values, side="right")
 
 
-def _check_scores(name: str, values: Sequence[float]) -> np.ndarray:
+def _check_values(name: str, values: Sequence[float], accuracies: bool = False) -> np.ndarray:
+    """``values`` as a 1-d array of at least 2 finite numbers, in [0, 1] for ``accuracies``."""
     values = np.asarray(values, dtype=float)
+    kind = "accuracies" if accuracies else "scores"
     if values.ndim != 1 or len(values) < 2:
-        raise ValueError(f"{name} must be a list of at least 2 scores, but got shape "
+        raise ValueError(f"{name} must be a list of at least 2 {kind}, but got shape "
                          f"{values.shape}")
     if not np.isfinite(values).all():
         raise ValueError(f"{name} must be finite numbers, but it holds NaN or inf")
+    if accuracies and (values.min() < 0 or values.max() > 1):
+        raise ValueError(f"{name} must hold accuracies in [0, 1], but got values from "
+                         f"{values.min()!r} to {values.max()!r}")
     return values
 
 
@@ -172,8 +179,8 @@ def estimate_vs_truth(estimated: Sequence[float], true: Sequence[float], *,
     architectures in the same order. Raises ValueError when they differ in length, a score is
     not finite, an accuracy leaves [0, 1], or the top holds fewer than 2 architectures (no tau).
     """
-    true = _check_accuracies("true", true)
-    estimated = _check_scores("estimated", estimated)
+    true = _check_values("true", true, accuracies=True)
+    estimated = _check_values("estimated", estimated)
     _check_aligned(true, estimated=estimated)
     if not 0 < top_fraction <= 1:
         raise ValueError(f"top_fraction must be in (0, 1], but got {top_fraction=}")
@@ -182,7 +189,9 @@ def estimate_vs_truth(estimated: Sequence[float], true: Sequence[float], *,
         raise ValueError(f"top_fraction={top_fraction} keeps {len(top)} of {len(true)} "
                          f"architectures; a rank correlation needs at least 2")
     chosen = sorted(top)
-    figure = Figure(figsize=(10, 4), layout="constrained")
+    figure = Figure(figsize=(10, 4.3), layout="constrained")
+    figure.suptitle("Estimated score against true accuracy, one point per architecture",
+                    fontsize=11)
     whole, zoom = figure.subplots(1, 2)
     _scatter(whole, estimated, true, top, xlabel)
     whole.set_title(f"all {len(true)} architectures: Kendall tau "
@@ -205,54 +214,20 @@ def compare_estimates(true: Sequence[float], estimates: Mapping[str, Sequence[fl
     """
     if not estimates:
         raise ValueError("estimates must name at least one estimate, but got none")
-    true = _check_accuracies("true", true)
-    checked = {name: _check_scores(f"estimates[{name!r}]", values)
+    true = _check_values("true", true, accuracies=True)
+    checked = {name: _check_values(f"estimates[{name!r}]", values)
                for name, values in estimates.items()}
     _check_aligned(true, **{f"estimates[{name!r}]": v for name, v in checked.items()})
-    figure = Figure(figsize=(4.6 * len(checked), 4), layout="constrained")
+    figure = Figure(figsize=(4.6 * len(checked), 4.3), layout="constrained")
+    plural = "s" if len(checked) > 1 else ""
+    figure.suptitle(f"{len(checked)} estimate{plural} of the same {len(true)} architectures "
+                    f"against their true accuracy", fontsize=11)
     panels = figure.subplots(1, len(checked), sharey=True, squeeze=False)[0]
     top = top_k_indices(true, 0.1)
     for axes, (name, values) in zip(panels, checked.items()):
         _scatter(axes, values, true, top, name)
         axes.set_title(f"{name}\nKendall tau {kendall_tau(values, true):.2f}", fontsize=10)
     panels[0].legend(fontsize=8, loc="lower right")
-    return figure
-
-
-def ranking_quality(rows: Mapping[str, tuple[float, float]],
-                    ceiling: tuple[float, float]) -> Figure:
-    """How well each ranking agrees with the truth: ``rows`` maps a name to (Kendall tau over
-    the whole space, Kendall tau within the true top 10%), one bar each in two panels, the first
-    row (the lesson's own estimator) in orange at the top; the noise ceiling ``ceiling`` (the
-    same two numbers for training every architecture once) is a dashed line in each. Raises
-    ValueError on an empty ``rows`` or a tau outside [-1, 1].
-    """
-    if not rows:
-        raise ValueError("rows must name at least one ranking, but got none")
-    for name, values in {**rows, "ceiling": ceiling}.items():
-        if len(values) != 2 or not all(np.isfinite(v) and -1 <= v <= 1 for v in values):
-            raise ValueError(f"{name!r} must be two Kendall taus in [-1, 1], but got {values!r}")
-    names = list(rows)
-    positions = np.arange(len(names))[::-1]  # first row at the top
-    figure = Figure(figsize=(10, 0.5 * len(names) + 1.5), layout="constrained")
-    panels = figure.subplots(1, 2, sharey=True)
-    titles = ("Kendall tau, whole space", "Kendall tau within the true top 10%")
-    for column, (axes, title) in enumerate(zip(panels, titles)):
-        values = [rows[name][column] for name in names]
-        axes.barh(positions, values, color=[PATH_COLOR if i == 0 else SHARED_COLOR
-                                            for i in range(len(names))])
-        for position, value in zip(positions, values):
-            axes.annotate(f"{value:.2f}", (value, position), xytext=(3 if value >= 0 else -3, 0),
-                          textcoords="offset points", va="center",
-                          ha="left" if value >= 0 else "right", fontsize=8,
-                          bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
-        axes.axvline(ceiling[column], color="0.2", linestyle="--",
-                     label=f"noise ceiling {ceiling[column]:.2f}")
-        axes.axvline(0, color="0.5", linewidth=0.8)
-        axes.set_xlim(min(-0.3, min(values) - 0.15), 1)
-        axes.set_title(title, fontsize=10)
-        axes.legend(fontsize=8, loc="lower right")
-    panels[0].set_yticks(positions, names, fontsize=9)
     return figure
 
 
@@ -292,11 +267,10 @@ def pick_architecture(estimates: Mapping[Architecture, float], bench: Bench, *,
     if missing:
         raise ValueError(f"estimates lacks {len(missing)} of the {len(archs)} architectures of "
                          f"{space.name!r}, e.g. {missing[0].arrow()!r}; estimate all of them")
-    estimated = _check_scores("estimates", [estimates[a] for a in archs])
+    estimated = _check_values("estimates", [estimates[a] for a in archs])
     true = bench.finals()
     index = archs.index(arch)
-    estimate_rank = 1 + int((estimated > estimated[index]).sum())
-    true_rank = 1 + int((true > true[index]).sum())
+    estimate_rank, true_rank = ranks(estimated)[index], ranks(true)[index]
     axis_label, describe = _SCORE_WORDING[score]
 
     figure = Figure(figsize=(12, 4.2), layout="constrained")
@@ -311,5 +285,5 @@ def pick_architecture(estimates: Mapping[Architecture, float], bench: Bench, *,
     scatter_axes.legend(fontsize=8, loc="lower right")
     scatter_axes.set_title(f"supernet: {describe(estimated[index])} (rank {estimate_rank} of "
                            f"{len(archs)})\ntruth: accuracy {true[index]:.1%} (rank {true_rank} "
-                           f"of {len(archs)})", fontsize=10)
+                           f"of {len(archs)}; ties share a rank)", fontsize=10)
     return figure
