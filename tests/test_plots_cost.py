@@ -1,46 +1,72 @@
-"""Lesson 1's figures: the widget callback and the charts, called directly."""
+"""Lesson 1's figures as a reader sees them: the words on them, what they show, the colours
+drawn; the growth widget driven headless."""
+import ipywidgets as widgets
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 
-from nasedu.plots.cost import (PUBLISHED_SEARCH_COSTS, candidate_times, format_duration,
-                               search_costs, space_growth)
+from nasedu.plots.cost import (PUBLISHED_COLOR, PUBLISHED_SEARCH_COSTS, candidate_times,
+                               format_duration, search_costs, space_growth)
+from nasedu.plots.style import drawn_shares, label_problems, visible_texts
+from nasedu.widgets import View
 
-
-def marker_position(figure: Figure) -> tuple[float, float]:
-    """The (layers, count) of space_growth's highlighted point."""
-    marker = figure.axes[0].lines[1]
-    return float(marker.get_xdata()[0]), float(marker.get_ydata()[0])
-
-
-def test_space_growth_marks_ops_to_the_power_layers():
-    figure = space_growth(layers=4, ops=5, seconds_per_epoch=0.25, epochs=12)
-    assert isinstance(figure, Figure)
-    assert marker_position(figure) == (4.0, 625.0)
-    line = figure.axes[0].lines[0]
-    np.testing.assert_allclose(line.get_ydata(), 5.0 ** np.arange(1, 21))
-    assert figure.axes[0].get_yscale() == "log"
+MEASURED = {"conv -> pool -> conv -> skip": 3.0, "skip -> skip -> skip -> skip": 0.5}
 
 
-def test_space_growth_follows_the_sliders():
-    before = space_growth(layers=4, ops=5, seconds_per_epoch=0.25, epochs=12)
-    deeper = space_growth(layers=6, ops=5, seconds_per_epoch=0.25, epochs=12)
-    wider = space_growth(layers=4, ops=7, seconds_per_epoch=0.25, epochs=12)
-    assert marker_position(deeper) == (6.0, 5.0 ** 6)
-    assert marker_position(wider) == (4.0, 7.0 ** 4)
-    assert "15,625 architectures" in deeper.axes[0].get_title()
-    assert before.axes[0].get_title() != wider.axes[0].get_title()
+def words(figure: Figure) -> list[str]:
+    return [text.get_text() for text in visible_texts(figure)]
 
 
-def test_space_growth_projects_count_times_epochs_times_seconds():
+def blue_at(figure: Figure, *points: tuple[int, float]) -> list[float]:
+    """How much of a small box around each (layers, count) the highlighted curve paints."""
+    centres = figure.axes[0].transData.transform(points)
+    return drawn_shares(figure, [Bbox.from_extents(x - 3, y - 3, x + 3, y + 3)
+                                 for x, y in centres], PUBLISHED_COLOR, tolerance=0.15)
+
+
+def test_space_growth_states_the_count_and_the_time_in_its_title():
     title = space_growth(layers=4, ops=5, seconds_per_epoch=0.5, epochs=12).axes[0].get_title()
-    assert format_duration(625 * 12 * 0.5) in title  # 3,750 s
-    assert "1.0 hours" in title
+    assert "5 ops, 4 layers: 625 architectures" in title
+    assert format_duration(625 * 12 * 0.5) == "1.0 hours" and "1.0 hours" in title
+    deep = space_growth(layers=20, ops=10, seconds_per_epoch=0.1, epochs=12)
+    assert f"{10 ** 20:,} architectures" in deep.axes[0].get_title()  # beyond 64-bit integers
 
 
-def test_space_growth_handles_counts_beyond_64_bit_integers():
-    title = space_growth(layers=20, ops=10, seconds_per_epoch=0.1, epochs=12).axes[0].get_title()
-    assert f"{10 ** 20:,} architectures" in title
+@pytest.mark.parametrize("ops", [7, 9])  # 9 ops ends just below the 10-op curve
+def test_space_growth_labels_its_axes_and_curves_without_collisions(ops):
+    figure = space_growth(layers=4, ops=ops, seconds_per_epoch=0.25, epochs=12)
+    shown = words(figure)
+    assert "layers (one op chosen per layer)" in shown
+    assert "architectures in the space (log scale)" in shown
+    assert "days to train each once (log scale)" in shown
+    assert {"2 ops", "5 ops", f"{ops} ops", "10 ops"} <= set(shown)
+    assert label_problems(figure) == []
+
+
+def test_moving_ops_tilts_the_curve_on_axes_that_stay_put():
+    few, many = (space_growth(layers=4, ops=ops, seconds_per_epoch=0.25, epochs=12)
+                 for ops in (3, 8))
+    assert few.axes[0].get_ylim() == many.axes[0].get_ylim()
+    low, high = few.axes[0].get_ylim()
+    assert low <= 1 and 8.0 ** 20 < high  # every curve fits
+    ends = (20, 3.0 ** 20), (20, 8.0 ** 20)  # where a curve of 3 ops, of 8 ops ends
+    few_end, many_end = blue_at(few, *ends)
+    assert few_end > 0.05 and many_end == 0
+    few_end, many_end = blue_at(many, *ends)
+    assert few_end == 0 and many_end > 0.05
+
+
+def test_the_growth_widget_redraws_the_curve_when_ops_moves():
+    view = View(lambda layers, ops: space_growth(layers, ops, 0.25, 12),
+                layers=widgets.IntSlider(value=4, min=1, max=20),
+                ops=widgets.IntSlider(value=5, min=2, max=10))
+    ends = (20, 5.0 ** 20), (20, 9.0 ** 20)
+    assert blue_at(view.result, *ends)[0] > 0.05
+    view.controls["ops"].value = 9
+    five_end, nine_end = blue_at(view.result, *ends)
+    assert five_end == 0 and nine_end > 0.05
+    assert "9 ops, 4 layers: 6,561 architectures" in view.result.axes[0].get_title()
 
 
 @pytest.mark.parametrize("arguments, named", [
@@ -56,16 +82,24 @@ def test_space_growth_rejects_bad_arguments_by_name(arguments, named):
         space_growth(**values)
 
 
-def test_candidate_times_draws_one_line_per_timed_candidate():
+def test_candidate_times_names_each_timed_candidate_and_the_recorded_mean():
     recorded = np.linspace(0.5, 9.0, 625)
-    measured = {"conv -> pool -> conv -> skip": 3.0, "skip -> skip -> skip -> skip": 0.5}
-    figure = candidate_times(recorded, measured)
-    axes = figure.axes[0]
-    assert len(figure.axes) == 1
-    assert len(axes.lines) == 1 + len(measured)  # the recorded mean, then one per candidate
-    assert axes.lines[0].get_xdata()[0] == pytest.approx(recorded.mean())
-    assert [line.get_xdata()[0] for line in axes.lines[1:]] == [3.0, 0.5]
-    assert sum(patch.get_height() for patch in axes.patches) == len(recorded)
+    figure = candidate_times(recorded, MEASURED)
+    shown = words(figure)
+    assert "timed here: conv -> pool -> conv -> skip (3.00 s)" in shown
+    assert "timed here: skip -> skip -> skip -> skip (0.50 s)" in shown
+    assert f"recorded mean {recorded.mean():.2f} s" in shown
+    assert "recorded, all 625 architectures" in shown
+    assert label_problems(figure) == []
+
+
+def test_candidate_times_has_a_title_units_and_shows_every_time():
+    recorded = np.linspace(0.8, 9.0, 625)
+    axes = candidate_times(recorded, MEASURED).axes[0]
+    assert axes.get_title()
+    assert "seconds" in axes.get_xlabel() and "architectures" in axes.get_ylabel()
+    left, right = axes.get_xlim()
+    assert left <= min(0.5, recorded.min()) and right >= recorded.max()
 
 
 @pytest.mark.parametrize("recorded, measured, named", [
@@ -79,22 +113,28 @@ def test_candidate_times_rejects_empty_or_non_positive_input(recorded, measured,
         candidate_times(recorded, measured)
 
 
-def test_search_costs_draws_ours_beside_every_published_figure_on_a_log_axis():
+def test_search_costs_names_every_search_with_its_cost():
     ours = {"ours: five-op": 0.024, "ours: deeper": 12.8}
     figure = search_costs(ours)
+    shown = words(figure)
+    assert set(ours) | {entry.method for entry in PUBLISHED_SEARCH_COSTS} <= set(shown)
+    assert {"0.024", "12.8", "22,400", "3,150", "0.5"} <= set(shown)
+    assert label_problems(figure) == []
+
+
+def test_search_costs_reads_plain_numbers_on_a_log_axis_that_covers_every_cost():
+    figure = search_costs({"ours": 0.02})
     axes = figure.axes[0]
-    widths = sorted(bar.get_width() for bar in axes.patches)
-    expected = sorted([*ours.values(), *(entry.gpu_days for entry in PUBLISHED_SEARCH_COSTS)])
-    assert widths == pytest.approx(expected)
-    assert axes.get_xscale() == "log"
-    labels = [tick.get_text() for tick in axes.get_yticklabels()]
-    assert labels[0] == "ours: five-op" and labels[-1] == PUBLISHED_SEARCH_COSTS[0].method
+    assert figure.get_suptitle() and "days" in axes.get_xlabel()
+    assert {"0.1", "1", "10", "100", "1,000", "10,000"} <= set(words(figure))
+    left, right = axes.get_xlim()
+    assert left < 0.02 and right > 800 * 28
 
 
-def test_search_costs_changes_with_ours():
-    one = search_costs({"ours": 1.0}, published=[])
-    two = search_costs({"ours": 1.0, "ours, bigger": 100.0}, published=[])
-    assert len(one.axes[0].patches) == 1 and len(two.axes[0].patches) == 2
+def test_search_costs_draws_only_what_it_is_given():
+    shown = words(search_costs({"ours, alone": 1.0}, published=[]))
+    assert "ours, alone" in shown
+    assert not any(entry.method in shown for entry in PUBLISHED_SEARCH_COSTS)
 
 
 @pytest.mark.parametrize("ours, named", [({"ours: broken": 0.0}, "ours: broken"),

@@ -18,6 +18,9 @@ from typing import Mapping, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
+
+from .style import direct_labels
 
 SECONDS_PER_DAY = 86_400
 # (unit name, seconds in one unit), largest first: format_duration picks the first that fits.
@@ -25,6 +28,7 @@ _DURATION_UNITS = (("years", 365 * SECONDS_PER_DAY), ("days", SECONDS_PER_DAY),
                    ("hours", 3_600), ("min", 60), ("s", 1))
 
 OURS_COLOR, PUBLISHED_COLOR = "tab:orange", "tab:blue"
+REFERENCE_OPS = (2, 5, 10)  # op counts space_growth always draws, for comparison
 
 
 @dataclass(frozen=True)
@@ -97,9 +101,11 @@ def space_growth(layers: int, ops: int, seconds_per_epoch: float, epochs: int,
     """How many architectures a chain of ``layers`` layers with ``ops`` choices each holds
     (``ops ** layers``), and how long training every one of them once would take.
 
-    One line: the count for 1 to ``max_layers`` layers with ``ops`` ops (log scale), a marker
-    at ``layers``; the right-hand axis reads the same line as days of training at
-    ``seconds_per_epoch`` x ``epochs`` per architecture. The title states the count and the
+    The count for 1 to ``max_layers`` layers with ``ops`` ops (log scale), a marker at
+    ``layers``, beside grey curves for the ``REFERENCE_OPS`` counts, every curve labelled with
+    its number of ops. The axes do not move with ``ops``: more ops make a visibly steeper
+    curve. The right-hand axis reads the same curves as days of training at
+    ``seconds_per_epoch`` x ``epochs`` per architecture; the title states the count and the
     projected time. Deeper networks train more slowly per epoch, so for a space deeper than the
     one timed the projection is a lower bound. Raises ValueError for ``layers`` outside
     [1, max_layers], ``ops`` < 1, or a non-positive time.
@@ -111,25 +117,33 @@ def space_growth(layers: int, ops: int, seconds_per_epoch: float, epochs: int,
     _check_positive(seconds_per_epoch=seconds_per_epoch)
     seconds_per_arch = seconds_per_epoch * epochs
     depths = np.arange(1, max_layers + 1)
-    counts = float(ops) ** depths  # floats: 10 ** 20 overflows int64
-    count = ops ** layers          # exact Python integer for the title
+    count = ops ** layers  # exact Python integer for the title
 
-    figure = Figure(figsize=(7, 4), layout="constrained")
+    figure = Figure(figsize=(7.5, 4.4), layout="constrained")
     axes = figure.add_subplot()
-    axes.plot(depths, counts, color=PUBLISHED_COLOR, marker=".")
-    axes.plot([layers], [float(count)], "o", color=OURS_COLOR, markersize=10)
+    curves = sorted({*REFERENCE_OPS, ops})
+    for number in curves:  # floats: 10 ** 20 overflows int64
+        axes.plot(depths, float(number) ** depths, color=PUBLISHED_COLOR if number == ops
+                  else "0.75", linewidth=2.2 if number == ops else 1, zorder=3 if number == ops
+                  else 2)
+    axes.plot([layers], [float(count)], "o", color=OURS_COLOR, markersize=10, zorder=4)
     axes.set_yscale("log")
+    axes.set_ylim(0.5, 10 * float(max(curves)) ** max_layers)  # the same for every ops
+    axes.set_xlim(0.5, max_layers + 0.2 * max_layers)           # room for the labels
     axes.set_xlabel("layers (one op chosen per layer)")
-    axes.set_ylabel("architectures in the space")
+    axes.set_ylabel("architectures in the space (log scale)")
     axes.set_xticks(depths[::2] if max_layers > 10 else depths)
     days = axes.secondary_yaxis(
         "right", functions=(lambda n: n * seconds_per_arch / SECONDS_PER_DAY,
                             lambda d: d * SECONDS_PER_DAY / seconds_per_arch))
-    days.set_ylabel("days to train each once")
+    days.set_ylabel("days to train each once (log scale)")
     axes.grid(True, which="major", alpha=0.3)
     axes.set_title(f"{ops} ops, {layers} layers: {count:,} architectures\n"
                    f"training each once ({epochs} epochs at {seconds_per_epoch:.2g} s): "
                    f"{format_duration(count * seconds_per_arch)}", fontsize=10)
+    direct_labels(axes, [(max_layers, float(number) ** max_layers) for number in curves],
+                  [f"{number} ops" for number in curves],
+                  [PUBLISHED_COLOR if number == ops else "0.45" for number in curves])
     return figure
 
 
@@ -153,8 +167,9 @@ def candidate_times(recorded_seconds: Sequence[float], measured: Mapping[str, fl
 
     figure = Figure(figsize=(7, 3.8), layout="constrained")
     axes = figure.add_subplot()
-    axes.hist(recorded, bins=30, color=PUBLISHED_COLOR, alpha=0.6,
-              label=f"recorded, all {len(recorded)} architectures")
+    heights, _, _ = axes.hist(recorded, bins=30, color=PUBLISHED_COLOR, alpha=0.6,
+                              label=f"recorded, all {len(recorded)} architectures")
+    axes.set_ylim(0, (1.25 + 0.08 * len(measured)) * heights.max())  # room for the legend
     axes.axvline(recorded.mean(), color=PUBLISHED_COLOR, linestyle="--",
                  label=f"recorded mean {recorded.mean():.2f} s")
     colors = ("tab:orange", "tab:red", "tab:green", "tab:purple", "tab:brown", "tab:olive")
@@ -162,8 +177,10 @@ def candidate_times(recorded_seconds: Sequence[float], measured: Mapping[str, fl
         axes.axvline(seconds, color=colors[i % len(colors)], linewidth=2,
                      label=f"timed here: {name} ({seconds:.2f} s)")
     axes.set_xlabel("seconds to train one architecture once")
-    axes.set_ylabel("architectures")
-    axes.legend(fontsize=8)
+    axes.set_ylabel("architectures (count per bin)")
+    axes.set_title("Training time per architecture: the table's record and the candidates "
+                   "timed here", fontsize=10)
+    axes.legend(fontsize=8, loc="upper right")
     return figure
 
 
@@ -191,9 +208,11 @@ def search_costs(ours: Mapping[str, float],
     axes.set_yticks(positions, [label for label, _, _ in rows], fontsize=8)
     axes.set_xscale("log")
     axes.set_xlim(right=10 * max(days for _, days, _ in rows))  # room for the labels
-    axes.set_xlabel("days of compute (published: GPU-days on CIFAR-10; ours: one CPU core, "
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda days, _: f"{days:,g}"))
+    axes.set_xlabel("days of compute\n(published: GPU-days on CIFAR-10; ours: one CPU core, "
                     "8x8 digits)", fontsize=9)
     axes.grid(True, axis="x", which="major", alpha=0.3)
+    figure.suptitle("Search costs: published NAS methods and ours (log scale)", fontsize=10)
     axes.legend(handles=[Patch(color=OURS_COLOR, label="ours: measured or extrapolated here"),
                          Patch(color=PUBLISHED_COLOR, label="published (source in the table)")],
                 fontsize=8, loc="lower right")
