@@ -44,7 +44,8 @@ scored once and charged once.
 
 >>> from nasedu.data import load_dataset
 >>> from nasedu.space import get_space
->>> estimates = Synflow(load_dataset("digits"), init_seeds=1).estimate(get_space("convpool").enumerate())
+>>> data, space = load_dataset("digits"), get_space("convpool")
+>>> estimates = Synflow(data, init_seeds=1).estimate(space.enumerate())
 >>> max(estimates.scores, key=estimates.scores.get).arrow()
 'conv -> conv -> conv'
 """
@@ -84,7 +85,12 @@ def synflow_score(net: nn.Module, input_shape: Sequence[int]) -> float:
     eval mode (the identity at initialisation), double precision, and ``R`` the sum of the
     outputs for one all-ones input. ``net`` itself is left untouched (a copy is scored).
     A layer of zero weights cuts the flow: the score is then 0."""
-    net = copy.deepcopy(net).double().eval()
+    return _synflow(copy.deepcopy(net), input_shape)
+
+
+def _synflow(net: nn.Module, input_shape: Sequence[int]) -> float:
+    """``synflow_score`` on ``net`` itself, which it uses up (weights made positive)."""
+    net = net.double().eval()
     with torch.no_grad():
         for value in net.state_dict().values():
             value.abs_()
@@ -95,23 +101,31 @@ def synflow_score(net: nn.Module, input_shape: Sequence[int]) -> float:
 
 
 def _loss_gradients(net: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> nn.Module:
-    """A train-mode copy of ``net`` holding the gradients of the cross-entropy on the batch."""
-    net = copy.deepcopy(net).train()
-    net.zero_grad(set_to_none=True)
+    """``net`` in train mode, holding the gradients of the cross-entropy on the batch."""
+    net.train().zero_grad(set_to_none=True)
     nn.functional.cross_entropy(net(images), labels).backward()
     return net
 
 
 def snip_score(net: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
     """Connection sensitivity: ``sum |w * dL/dw|`` over convolution and linear weights, ``L``
-    the cross-entropy of (N, C, H, W) ``images`` against (N,) ``labels``."""
+    the cross-entropy of (N, C, H, W) ``images`` against (N,) ``labels``. ``net`` itself is
+    left untouched (a copy is scored)."""
+    return _snip(copy.deepcopy(net), images, labels)
+
+
+def _snip(net: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
     net = _loss_gradients(net, images, labels)
     return float(sum((layer.weight * layer.weight.grad).detach().abs().sum()
                      for layer in _weighted_layers(net)))
 
 
 def grad_norm_score(net: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
-    """The sum over convolution and linear layers of ``||dL/dw||_2``."""
+    """The sum over convolution and linear layers of ``||dL/dw||_2`` (a copy of ``net``)."""
+    return _grad_norm(copy.deepcopy(net), images, labels)
+
+
+def _grad_norm(net: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
     net = _loss_gradients(net, images, labels)
     return float(sum(layer.weight.grad.detach().norm() for layer in _weighted_layers(net)))
 
@@ -120,8 +134,15 @@ def grad_norm_score(net: nn.Module, images: torch.Tensor, labels: torch.Tensor) 
 def naswot_score(net: nn.Module, images: torch.Tensor) -> float:
     """``log |det K|`` of the (N, N) kernel of ReLU activation codes of (N, C, H, W)
     ``images``: ``K[i, j]`` = the number of ReLU inputs on which images i and j agree in
-    sign (both positive or both not). Minus infinity when two images share every code."""
-    net = copy.deepcopy(net).train()
+    sign (both positive or both not). Minus infinity when two images share every code.
+    ``net`` itself is left untouched (a copy is scored)."""
+    return _naswot(copy.deepcopy(net), images)
+
+
+@torch.no_grad()
+def _naswot(net: nn.Module, images: torch.Tensor) -> float:
+    """``naswot_score`` on ``net`` itself (its BN statistics change)."""
+    net.train()
     kernel = torch.zeros(len(images), len(images), dtype=torch.float64, device=images.device)
 
     def add_codes(module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
@@ -159,7 +180,7 @@ class InitialisationProxy(Estimator):
 
     @abc.abstractmethod
     def measure(self, net: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
-        """The proxy's value for one initialised network."""
+        """The proxy's value for one freshly initialised network, which it may use up."""
 
     def minibatch(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The (images, labels) every architecture is scored on."""
@@ -200,7 +221,7 @@ class Synflow(InitialisationProxy):
     examples_per_pass = 1
 
     def measure(self, net: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
-        flow = synflow_score(net, tuple(images.shape[1:]))
+        flow = _synflow(net, tuple(images.shape[1:]))
         return math.log(flow) if flow > 0 else -math.inf
 
 
@@ -210,7 +231,7 @@ class Snip(InitialisationProxy):
     name = "snip"
 
     def measure(self, net: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
-        return snip_score(net, images, labels)
+        return _snip(net, images, labels)
 
 
 class GradNorm(InitialisationProxy):
@@ -219,7 +240,7 @@ class GradNorm(InitialisationProxy):
     name = "grad_norm"
 
     def measure(self, net: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
-        return grad_norm_score(net, images, labels)
+        return _grad_norm(net, images, labels)
 
 
 class Naswot(InitialisationProxy):
@@ -229,7 +250,7 @@ class Naswot(InitialisationProxy):
     forward_only = True
 
     def measure(self, net: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
-        return naswot_score(net, images)
+        return _naswot(net, images)
 
 
 INITIALISATION_PROXIES = (Synflow, Snip, GradNorm, Naswot)

@@ -35,12 +35,15 @@ def test_synflow_of_a_network_with_a_dead_layer_is_lower():
     assert alive > 0 and synflow_score(net, (1, 8, 8)) < alive
 
 
-def test_synflow_leaves_the_network_it_scores_untouched():
-    net = network("conv -> pool -> conv")
+@pytest.mark.parametrize("score", [
+    lambda net, x, y: synflow_score(net, (1, 8, 8)), snip_score, grad_norm_score,
+    lambda net, x, y: naswot_score(net, x)], ids=["synflow", "snip", "grad_norm", "naswot"])
+def test_every_score_leaves_the_network_it_scores_untouched(score, digits):
+    net = network("conv -> pool -> conv").eval()
     before = {name: value.clone() for name, value in net.state_dict().items()}
-    synflow_score(net, (1, 8, 8))
+    score(net, digits.x_train[:16], digits.y_train[:16])
     assert all(torch.equal(before[name], value) for name, value in net.state_dict().items())
-    assert all(p.grad is None for p in net.parameters())
+    assert all(p.grad is None for p in net.parameters()) and not net.training
 
 
 def test_synflow_grows_with_the_weighted_layers_a_network_has():
