@@ -122,6 +122,17 @@ def test_the_comparison_names_every_strategy_and_the_ceiling_without_collisions(
     assert label_problems(figure) == []
 
 
+def test_the_comparison_draws_rows_as_compare_returns_them():
+    from nasedu.compare import Row
+    rows = [Row(strategy=r.strategy, epochs=7500 * r.fraction_epochs, seconds=1.0,
+                fraction_epochs=r.fraction_epochs, fraction_seconds=r.fraction_epochs,
+                kendall_tau=r.kendall_tau, spearman=r.spearman, top_precision=r.top_precision,
+                regret=r.regret, num_archs=625, truth_seeds="1 2") for r in CONVPOOL]
+    figure = comparison_figure(rows)
+    assert {r.strategy for r in rows} <= set(words(figure))
+    assert label_problems(figure) == []
+
+
 def test_the_comparison_has_a_title_axes_with_units_and_readable_percent_ticks():
     figure = comparison_figure(FIVE_OP)
     free, cost = figure.axes

@@ -80,6 +80,44 @@ def _value_limits(values: Sequence[float], metric: str) -> tuple[float, float]:
     return low - pad, high + pad
 
 
+FREE_X = 0.12  # where free strategies sit in their column (axes from 0 to 1)
+
+
+def _cost_axes(figure: Figure, values: Sequence[float], shares: Sequence[float], metric: str):
+    """The free column and the cost axes (percent ticks on a log scale), sharing y."""
+    free_axes, cost_axes = figure.subplots(1, 2, sharey=True, width_ratios=[1.2, 4])
+    free_axes.set_ylim(*_value_limits(values, metric))
+    free_axes.set_xlim(0, 1)
+    free_axes.set_xticks([])
+    free_axes.set_xlabel("free: no training")
+    name, higher_is_better = METRICS[metric]
+    free_axes.set_ylabel(f"{name} ({'higher' if higher_is_better else 'lower'} is better)")
+    cost_axes.set_xscale("log")
+    cost_axes.set_xlim(*_share_limits(shares))
+    cost_axes.xaxis.set_major_locator(LogLocator(base=10, numticks=12))
+    cost_axes.xaxis.set_major_formatter(FuncFormatter(percent))
+    cost_axes.xaxis.set_minor_formatter(NullFormatter())
+    cost_axes.set_xlabel("cost: share of training every architecture once "
+                         "(epoch-equivalents, log scale)")
+    for axes in (free_axes, cost_axes):
+        axes.grid(True, which="major", alpha=0.3)
+    return free_axes, cost_axes
+
+
+def _mark(axes: Axes, rows: Sequence["Row"], x: Sequence[float], metric: str) -> None:
+    """One marker per row at (x, its metric) in the row's style, each labelled beside it."""
+    values = [getattr(row, metric) for row in rows]
+    for row, position, value in zip(rows, x, values):
+        style = strategy_style(row.strategy)
+        axes.plot([position], [value], linestyle="none", marker=style.marker,
+                  markersize=8 if row.strategy.lower().startswith(CEILING) else 9,
+                  color=style.color, markerfacecolor=style.color if style.filled else "white")
+    order = sorted(range(len(rows)), key=lambda index: -values[index])  # top down
+    direct_labels(axes, [(x[index], values[index]) for index in order],
+                  [rows[index].strategy for index in order],
+                  [strategy_style(rows[index].strategy).color for index in order])
+
+
 def comparison_figure(rows: Sequence["Row"], metric: str = "kendall_tau") -> Figure:
     """Cost (share of exhaustive training, log scale) against ``metric`` for every row.
 
@@ -92,62 +130,27 @@ def comparison_figure(rows: Sequence["Row"], metric: str = "kendall_tau") -> Fig
     """
     _check(rows, metric)
     ran = [row for row in rows if not row.note]
-    ceiling = next((row for row in ran if row.strategy.lower().startswith(CEILING)), None)
-    strategies = [row for row in ran if row is not ceiling]
-    free = [row for row in strategies if row.fraction_epochs == 0]
-    paid = [row for row in strategies if row.fraction_epochs > 0]
-    name, higher_is_better = METRICS[metric]
-    values = [getattr(row, metric) for row in ran]
+    ceiling = [row for row in ran if row.strategy.lower().startswith(CEILING)][:1]
+    free = [row for row in ran if row.fraction_epochs == 0 and row not in ceiling]
+    paid = ceiling + [row for row in ran if row.fraction_epochs > 0 and row not in ceiling]
 
     figure = Figure(figsize=(9, 5), layout="constrained")
-    free_axes, cost_axes = figure.subplots(1, 2, sharey=True, width_ratios=[1.2, 4])
-    free_axes.set_ylim(*_value_limits(values, metric))
-    free_axes.set_xlim(0, 1)
-    cost_axes.set_xscale("log")
-    cost_axes.set_xlim(*_share_limits([row.fraction_epochs for row in paid + [ceiling]
-                                       if row is not None]))
-    cost_axes.xaxis.set_major_locator(LogLocator(base=10, numticks=12))
-    cost_axes.xaxis.set_major_formatter(FuncFormatter(percent))
-    cost_axes.xaxis.set_minor_formatter(NullFormatter())
-
-    if ceiling is not None:
-        level = getattr(ceiling, metric)
-        for axes in (free_axes, cost_axes):
-            axes.axhline(level, color=strategy_style(CEILING).color, linestyle="--",
-                         linewidth=1.2, label=CEILING)
-    for axes, group, place in ((free_axes, free, lambda row: 0.12),
-                               (cost_axes, paid, lambda row: row.fraction_epochs)):
-        for row in group:
-            style = strategy_style(row.strategy)
-            axes.plot([place(row)], [getattr(row, metric)], linestyle="none",
-                      marker=style.marker, markersize=9, color=style.color,
-                      markerfacecolor=style.color if style.filled else "white")
-    if ceiling is not None:
-        cost_axes.plot([ceiling.fraction_epochs], [getattr(ceiling, metric)], linestyle="none",
-                       marker="s", markersize=8, color=strategy_style(CEILING).color)
-        paid = [*paid, ceiling]
-
-    free_axes.set_xticks([])
-    free_axes.set_xlabel("free: no training")
-    free_axes.set_ylabel(f"{name} ({'higher' if higher_is_better else 'lower'} is better)")
-    cost_axes.set_xlabel("cost: share of training every architecture once "
-                         "(epoch-equivalents, log scale)")
-    for axes in (free_axes, cost_axes):
-        axes.grid(True, which="major", alpha=0.3)
+    free_axes, cost_axes = _cost_axes(figure, [getattr(row, metric) for row in ran],
+                                      [row.fraction_epochs for row in paid], metric)
     truth = next((row.truth_seeds for row in ran if getattr(row, "truth_seeds", "")), "")
     against = f", scored against table seed(s) {truth}" if truth else ""
-    figure.suptitle(f"Ranking quality against cost: {name}{against}", fontsize=11)
+    figure.suptitle(f"{METRICS[metric][0]} against cost, every strategy{against}", fontsize=11)
     skipped = [row.strategy for row in rows if row.note]
     if skipped:
         figure.text(0.01, 0.005, f"not run: {', '.join(skipped)} (the table says why)",
                     fontsize=8, color="0.3")
-    for axes, group, place in ((free_axes, free, lambda row: 0.12),
-                               (cost_axes, paid, lambda row: row.fraction_epochs)):
-        order = sorted(group, key=lambda row: -getattr(row, metric))
-        direct_labels(axes, [(place(row), getattr(row, metric)) for row in order],
-                      [row.strategy for row in order],
-                      [strategy_style(row.strategy).color for row in order])
-
+    for row in ceiling:
+        for axes in (free_axes, cost_axes):
+            axes.axhline(getattr(row, metric), color=strategy_style(CEILING).color,
+                         linestyle="--", linewidth=1.2, label=CEILING)
+    # Labels last, on the final layout; the ceiling's marker first, so a strategy on it shows.
+    _mark(free_axes, free, [FREE_X] * len(free), metric)
+    _mark(cost_axes, paid, [row.fraction_epochs for row in paid], metric)
     return figure
 
 

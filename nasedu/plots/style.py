@@ -148,17 +148,24 @@ def _overlap(one: Bbox, other: Bbox, tolerance: float = 0.5) -> bool:
 
 
 def _candidates() -> Iterator[tuple[float, float, str, str]]:
-    """Offsets (points) and alignments to try for a label, nearest to its point first."""
-    yield GAP, 0, "left", "center"
-    yield -GAP, 0, "right", "center"
-    for sign, align in ((1, "bottom"), (-1, "top")):
-        yield 0.7 * GAP, sign * 0.7 * GAP, "left", align
-        yield -0.7 * GAP, sign * 0.7 * GAP, "right", align
-        yield 0, sign * GAP, "center", align
+    """Offsets (points) and alignments to try for a label, nearest to its point first: the
+    eight places around it, then further up and down (reached by a leader line)."""
+    for side, align in ((1, "left"), (-1, "right")):  # the right side first: read on
+        yield side * GAP, 0, align, "center"
+        yield side * GAP, GAP, align, "bottom"
+        yield side * GAP, -GAP, align, "top"
+    yield 0, GAP, "center", "bottom"
+    yield 0, -GAP, "center", "top"
     for step in range(2, 14):
         for sign in (1, -1):
-            yield GAP, sign * step * 0.9 * FONT_SIZE, "left", "center"
-            yield -GAP, sign * step * 0.9 * FONT_SIZE, "right", "center"
+            yield 2 * GAP, sign * step * 0.9 * FONT_SIZE, "left", "center"
+            yield -2 * GAP, sign * step * 0.9 * FONT_SIZE, "right", "center"
+
+
+def _fits(box: Bbox, axes: Axes, frame: Bbox, obstacles: Sequence[Bbox]) -> bool:
+    return (frame.containsx(box.x0) and frame.containsx(box.x1) and frame.containsy(box.y0)
+            and frame.containsy(box.y1) and not any(_overlap(box, other) for other in obstacles)
+            and line_through(box, axes) is None)
 
 
 def direct_labels(axes: Axes, points: Sequence[tuple[float, float]], texts: Sequence[str],
@@ -168,39 +175,44 @@ def direct_labels(axes: Axes, points: Sequence[tuple[float, float]], texts: Sequ
 
     Labels are placed in the given order; each takes the first position near its point where
     it overlaps no text already in ``axes``, no marker at ``points`` or ``avoid``, crosses no
-    line of ``axes`` and lies inside the axes. Set the axes' limits and everything else of the
-    figure first: positions are measured on the figure as laid out now. Where no position is
-    free, the label goes to the right of its point (and ``label_problems`` reports it).
-    Raises ValueError when points, texts and colors differ in length.
+    line of ``axes`` and lies inside the axes; a label moved further than the eight places
+    around its point gets a thin leader line to it. Set the axes' limits and everything else
+    of the figure first: positions are measured on the figure as laid out now. Where no
+    position is free, the label goes to the right of its point (and ``label_problems``
+    reports it). Raises ValueError when points, texts and colors differ in length.
     """
     if not len(points) == len(texts) == len(colors):
         raise ValueError(f"points, texts and colors must have the same length, but got "
                          f"{len(points)}, {len(texts)} and {len(colors)}")
     measure = renderer(axes.figure)
     frame = axes.get_window_extent(measure)
-    scale = axes.figure.dpi / 72  # display pixels per point
-    radius = MARKER_RADIUS * scale
+    radius = MARKER_RADIUS * axes.figure.dpi / 72  # points to display pixels
     markers = [Bbox.from_extents(x - radius, y - radius, x + radius, y + radius) for x, y in
                axes.transData.transform(np.asarray([*points, *avoid], dtype=float)
                                         .reshape(-1, 2))]
-    taken = [text.get_window_extent(measure) for text in axes.texts if text.get_text()]
+    taken = [Text.get_window_extent(text, measure) for text in axes.texts if text.get_text()]
+    # (the last draw placed every annotation already in axes, so their text extents are current)
     labels = []
     for point, text, color in zip(points, texts, colors):
-        label = axes.annotate(text, point, xytext=(GAP, 0), textcoords="offset points",
-                              color=color,
-                              fontsize=FONT_SIZE, annotation_clip=False)
-        label.set_in_layout(False)
-        for dx, dy, horizontal, vertical in [*_candidates(), (GAP, 0, "left", "center")]:
-            label.set_position((dx, dy))
-            label.set_horizontalalignment(horizontal)
-            label.set_verticalalignment(vertical)
-            box = label.get_window_extent(measure)
-            if (frame.containsx(box.x0) and frame.containsx(box.x1) and frame.containsy(box.y0)
-                    and frame.containsy(box.y1)
-                    and not any(_overlap(box, other) for other in [*taken, *markers])
-                    and line_through(box, axes) is None):
+        probe = axes.text(0, 0, text, fontsize=FONT_SIZE, transform=None)
+        place = (GAP, 0, "left", "center")
+        for dx, dy, horizontal, vertical in _candidates():
+            x, y = axes.transData.transform(point) + np.array([dx, dy]) * radius / MARKER_RADIUS
+            probe.set(x=x, y=y, horizontalalignment=horizontal, verticalalignment=vertical)
+            if _fits(probe.get_window_extent(measure), axes, frame, [*taken, *markers]):
+                place = (dx, dy, horizontal, vertical)
                 break
-        taken.append(label.get_window_extent(measure))
+        probe.remove()
+        dx, dy, horizontal, vertical = place
+        leader = None if abs(dy) <= GAP else {
+            "arrowstyle": "-", "color": color, "linewidth": 0.6, "shrinkB": MARKER_RADIUS,
+            "relpos": (0.0 if horizontal == "left" else 1.0, 0.5)}
+        label = axes.annotate(text, point, xytext=(dx, dy), textcoords="offset points",
+                              ha=horizontal, va=vertical, color=color, fontsize=FONT_SIZE,
+                              annotation_clip=False, arrowprops=leader)
+        label.set_in_layout(False)
+        label.update_positions(measure)  # places the text; drawing would do the same
+        taken.append(Text.get_window_extent(label, measure))
         labels.append(label)
     return labels
 
@@ -248,7 +260,7 @@ def label_problems(figure: Figure) -> list[str]:
     legends = [legend for legend in figure.findobj(Legend) if legend.get_visible()]
     inside_legends = {id(text) for legend in legends for text in
                       [*legend.get_texts(), legend.get_title()]}
-    boxes = [(repr(text.get_text()), text.get_window_extent(measure))
+    boxes = [(repr(text.get_text()), Text.get_window_extent(text, measure))  # no leader line
              for text in visible_texts(figure) if id(text) not in inside_legends]
     boxes += [("the legend", legend.get_window_extent(measure)) for legend in legends]
     problems = [f"{first} overlaps {second}"
