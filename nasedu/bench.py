@@ -29,9 +29,9 @@ from .cost import Cost
 from .data import INPUT_SHAPES
 from .estimates import Estimates
 from .protocol import Protocol
-from .scoring import Score, noise_ceiling, score, seed_agreement
+from .scoring import Score, noise_ceiling, score
 from .space import Architecture, SearchSpace, get_space
-from .train import LearningCurve, final_accuracy
+from .learning_curve import LearningCurve, final_accuracy
 
 FORMAT = "nasedu-bench/1"
 
@@ -123,10 +123,6 @@ class Bench:
         """``scoring.noise_ceiling`` on this table: how well training every architecture once
         ranks them, scored like any row."""
         return noise_ceiling(self, truth=truth)
-
-    def seed_agreement(self) -> float:
-        """The mean Kendall tau of one seed's finals against another's."""
-        return seed_agreement(self)
 
 
 SHIPPED = {"convpool": "convpool.json.gz", "five-op": "five-op.json.gz",

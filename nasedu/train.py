@@ -11,17 +11,18 @@ import math
 import numbers
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
-from typing import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from typing import Callable, Iterator
 
-import numpy as np
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
 from .checks import check_integer
 from .cost import Cost
 from .data import Dataset
 from .devices import resolve_device
+from .learning_curve import LearningCurve
 from .models import DEFAULT_CHANNELS, MAX_SIZES, ChildNet
 from .seeds import check_seed
 from .space import Architecture
@@ -38,6 +39,38 @@ class TrainingDiverged(ValueError):
     """A training whose loss became NaN or infinite: its weights are lost, its curve is noise."""
 
 
+def check_sgd(config: object) -> None:
+    """Raise ValueError naming the first of ``config``'s SGD settings out of range:
+    ``learning_rate`` in (0, MAX_LEARNING_RATE], ``momentum`` and ``weight_decay`` in [0, 1)."""
+    rate = config.learning_rate
+    if isinstance(rate, bool) or not isinstance(rate, numbers.Real) \
+            or not 0 < rate <= MAX_LEARNING_RATE:
+        raise ValueError(f"learning_rate must be a number in (0, {MAX_LEARNING_RATE}], "
+                         f"but got learning_rate={rate!r}")
+    for name in ("momentum", "weight_decay"):
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
+            raise ValueError(f"{name} must be a number in [0, 1), but got {name}={value!r}")
+
+
+def check_finite(loss: float, config: object, context: str) -> None:
+    """Raise TrainingDiverged if ``loss`` is NaN or infinite. ``context`` says which loss of
+    which training, where ("training 'conv' diverged in epoch 3: the mean training loss"); the
+    message adds its value and the SGD settings of ``config`` to lower."""
+    if math.isfinite(loss):
+        return
+    raise TrainingDiverged(
+        f"{context} is {loss}; lower learning_rate (now {config.learning_rate}) or momentum "
+        f"(now {config.momentum}), or look for NaN or huge values in the data")
+
+
+def make_optimizer(model: nn.Module, config: object) -> torch.optim.Optimizer:
+    """The library's one optimizer: SGD over ``model``'s parameters with ``config``'s
+    ``learning_rate``, ``momentum`` and ``weight_decay`` (a TrainConfig or a SupernetConfig)."""
+    return torch.optim.SGD(model.parameters(), lr=config.learning_rate,
+                           momentum=config.momentum, weight_decay=config.weight_decay)
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """How a network is trained: the protocol a ground-truth table records."""
@@ -52,55 +85,10 @@ class TrainConfig:
     def __post_init__(self) -> None:
         for name, (low, high) in INTEGER_RANGES.items():
             check_integer(name, getattr(self, name), low, high)
-        rate = self.learning_rate
-        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) \
-                or not 0 < rate <= MAX_LEARNING_RATE:
-            raise ValueError(f"learning_rate must be a number in (0, {MAX_LEARNING_RATE}], "
-                             f"but got learning_rate={rate!r}")
-        for name in ("momentum", "weight_decay"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) \
-                    or not 0 <= value < 1:
-                raise ValueError(f"{name} must be a number in [0, 1), but got {name}={value!r}")
+        check_sgd(self)
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-@dataclass
-class LearningCurve:
-    """Per-epoch measurements of one run; index ``e`` holds the values after epoch ``e + 1``.
-    Accuracies are fractions in [0, 1]."""
-
-    train_loss: list[float] = field(default_factory=list)
-    val_accuracy: list[float] = field(default_factory=list)
-    test_accuracy: list[float] = field(default_factory=list)
-
-    @property
-    def epochs(self) -> int:
-        return len(self.val_accuracy)
-
-    def final(self, k: int) -> float:
-        """The one definition of "final" accuracy: the mean validation accuracy of the last
-        ``k`` epochs (a table's ``protocol.final_epochs``), which averages out the epoch-to-epoch
-        jitter of a plateau."""
-        return final_accuracy(self.val_accuracy, k)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict) -> "LearningCurve":
-        return cls(list(values["train_loss"]), list(values["val_accuracy"]),
-                   list(values["test_accuracy"]))
-
-
-def final_accuracy(val_accuracy: Sequence[float], k: int) -> float:
-    """The mean of the last ``k`` values of a validation-accuracy curve (all of a shorter one)."""
-    check_integer("k", k, 1)
-    if len(val_accuracy) == 0:
-        raise ValueError("the curve is empty: a final accuracy needs at least one epoch")
-    return float(np.mean(val_accuracy[-k:]))
 
 
 # A callback sees the epoch just finished (1-based) and the curve so far; True stops training.
@@ -124,24 +112,10 @@ def seeded(seed: int) -> Iterator[None]:
         yield
 
 
-class _NoBar:
-    def update(self, n: int = 1) -> None:
-        pass
-
-    def __enter__(self) -> "_NoBar":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
-
-
-def progress_bar(show: bool, **options):
-    """A tqdm bar (notebook-aware, removed when done) if ``show``, else one that does nothing;
-    tqdm is imported only when shown, since ``tqdm.auto`` is slow to import."""
-    if not show:
-        return _NoBar()
-    from tqdm.auto import tqdm
-    return tqdm(leave=False, mininterval=0.5, **options)
+def progress_bar(show: bool, **options) -> tqdm:
+    """A tqdm bar (notebook-aware, removed when done), or a disabled one that shows nothing
+    unless ``show``; ``options`` go to tqdm (``total``, ``unit``, ``desc``, ...)."""
+    return tqdm(disable=not show, leave=False, mininterval=0.5, **options)
 
 
 @contextmanager
@@ -168,7 +142,6 @@ def build_child(arch: Architecture | str, data: Dataset, config: TrainConfig,
                         channels=config.channels)
 
 
-@torch.no_grad()
 def recalibrate_bn(model: nn.Module, images: torch.Tensor, batch_size: int = 1024) -> None:
     """Replace every BatchNorm layer's running statistics by the exact mean and variance of
     ``images`` (N, C, H, W) passed through the current weights ("precise BN").
@@ -178,21 +151,12 @@ def recalibrate_bn(model: nn.Module, images: torch.Tensor, batch_size: int = 102
     to the next. Recalibrating costs one forward pass and makes each evaluation a function of
     the current weights alone. A supernet needs the same repair for another reason: its
     running statistics are a mixture over all the paths it trained.
+
+    This is PyTorch's ``torch.optim.swa_utils.update_bn`` over batches of ``batch_size``: it
+    resets the statistics, switches BN to a cumulative average (``momentum=None``), runs the
+    batches in training mode and puts momenta and mode back.
     """
-    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    if not norms:
-        return
-    was_training = model.training
-    momenta = [norm.momentum for norm in norms]
-    for norm in norms:
-        norm.reset_running_stats()
-        norm.momentum = None  # cumulative average: equal weight for every batch
-    model.train()
-    for start in range(0, len(images), batch_size):
-        model(images[start:start + batch_size])
-    for norm, momentum in zip(norms, momenta):
-        norm.momentum = momentum
-    model.train(was_training)
+    torch.optim.swa_utils.update_bn(images.split(batch_size), model)
 
 
 @torch.no_grad()
@@ -223,11 +187,6 @@ def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, data: Datase
         optimizer.step()
         total_loss += loss.item() * len(batch)
     return total_loss / len(order)
-
-
-def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
-    return torch.optim.SGD(model.parameters(), lr=config.learning_rate,
-                           momentum=config.momentum, weight_decay=config.weight_decay)
 
 
 class Run:
@@ -305,13 +264,9 @@ class Run:
     def _check_finite(self, loss: float) -> None:
         """Raise TrainingDiverged if the epoch just trained had a NaN or infinite mean loss
         (one such batch makes the mean so)."""
-        if math.isfinite(loss):
-            return
         name = getattr(self.model, "arch", type(self.model).__name__)
-        raise TrainingDiverged(
-            f"training {str(name)!r} diverged in epoch {self.curve.epochs + 1}: the mean "
-            f"training loss is {loss}; lower learning_rate (now {self.config.learning_rate}) "
-            f"or momentum (now {self.config.momentum}), or look for NaN or huge values in the data")
+        check_finite(loss, self.config, f"training {str(name)!r} diverged in epoch "
+                                        f"{self.curve.epochs + 1}: the mean training loss")
 
 
 def train(arch_or_model: Architecture | str | nn.Module, data: Dataset,

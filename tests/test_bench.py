@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 import torch
 
-from nasedu import build as build_module
 from nasedu.bench import load
 from nasedu.build import build, run_one
 from nasedu.estimates import Estimates
 from nasedu.metrics import kendall_tau
 from nasedu.protocol import Protocol
+from nasedu.scoring import seed_agreement
 from nasedu.space import Architecture, SearchSpace
 from nasedu.train import TrainConfig
 
@@ -84,13 +84,20 @@ def test_a_killed_build_resumes_and_equals_an_uninterrupted_one(tmp_path):
     assert runs_by_key(out) == runs_by_key(uninterrupted)
 
 
-def test_resume_refuses_a_partial_build_of_another_protocol(tmp_path):
+def interrupted_build(space, out, protocol):
+    """A build that fails at its very end (``out`` is taken by a folder), leaving every run it
+    saved in ``OUT.partial`` as a killed build would."""
+    out.mkdir()
+    with pytest.raises(OSError):
+        build(space, out, seeds=(0,), protocol=protocol)
+    out.rmdir()
+    return Path(str(out) + ".partial")
+
+
+def test_resume_refuses_a_partial_build_of_another_space(tmp_path):
     out = tmp_path / "t.json.gz"
-    partial = Path(str(out) + ".partial")
-    partial.mkdir()
-    other = build_module._manifest(TINY, [0], Protocol(train=TrainConfig(epochs=5)))
-    (partial / "manifest.json").write_text(json.dumps(other))
-    with pytest.raises(ValueError, match="interrupted build of another .*delete that folder"):
+    interrupted_build(SearchSpace(("maxpool3x3", "skip"), 1, name="other"), out, QUICK)
+    with pytest.raises(ValueError, match="interrupted build of another .*other.*delete that folder"):
         build(TINY, out, seeds=(0,), protocol=QUICK)
 
 
@@ -117,7 +124,7 @@ def test_noise_ceiling_scored_on_a_truth_is_a_score_like_any_row(tiny_table):
 def test_seed_agreement_is_the_mean_tau_over_pairs_of_seeds(tiny_table):
     bench = load(tiny_table)
     pairs = [(0, 1), (0, 2), (1, 2)]
-    assert bench.seed_agreement() == pytest.approx(
+    assert seed_agreement(bench) == pytest.approx(
         np.mean([kendall_tau(bench.finals([a]), bench.finals([b])) for a, b in pairs]))
 
 
@@ -250,14 +257,15 @@ def test_build_runs_from_a_plain_script_without_a_main_guard(tmp_path):
     assert len(load(tmp_path / "t.json.gz").archs) == 4
 
 
-def test_a_partial_record_without_a_seed_is_run_again(tmp_path):
+def test_a_partial_record_without_a_seed_is_run_again(tiny_table, tmp_path):
     out = tmp_path / "t.json.gz"
-    partial = Path(str(out) + ".partial")
-    partial.mkdir()
-    (partial / "manifest.json").write_text(json.dumps(build_module._manifest(TINY, [0], QUICK)))
-    (partial / "conv3x3-conv3x3_seed0.json").write_text(json.dumps({"arch": "conv3x3-conv3x3"}))
+    partial = interrupted_build(TINY, out, QUICK)
+    broken = sorted(partial.glob("*_seed0.json"))[0]
+    broken.write_text(json.dumps({"arch": json.loads(broken.read_text())["arch"]}))
     table = load(build(TINY, out, seeds=(0,), protocol=QUICK))
-    assert table.table["built"]["resumed_runs"] == 0 and len(table.archs) == TINY.size
+    assert table.table["built"]["resumed_runs"] == TINY.size - 1
+    assert runs_by_key(out) == {key: run for key, run in runs_by_key(tiny_table).items()
+                                if key[1] == 0}
 
 
 @pytest.mark.parametrize("bad, error, message", [

@@ -132,3 +132,11 @@ def test_a_run_never_goes_past_its_protocol(digits):
     assert run.curve.epochs == 2
     with pytest.raises(ValueError, match="epoch=-1"):
         run.advance_to(-1)
+
+
+def test_a_progress_bar_is_shown_only_when_asked(digits, capsys):
+    train("pool", digits, TrainConfig(epochs=1), seed=0)
+    assert capsys.readouterr().err == ""
+    train("pool", digits, TrainConfig(epochs=1), seed=0, progress=True)
+    shown = capsys.readouterr().err
+    assert "pool" in shown and "1/1" in shown  # the architecture and the epochs done
