@@ -7,8 +7,11 @@ Every network has the same skeleton, so that architectures differ only in their 
 """
 from __future__ import annotations
 
+import itertools
+
 import torch
 from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
 
 from .checks import check_integer
 from .space import OPS, Architecture, SearchSpace
@@ -119,36 +122,22 @@ def count_parameters(model: nn.Module) -> int:
 
 
 def count_macs(model: nn.Module, input_shape: tuple[int, ...]) -> int:
-    """Multiply-accumulates of one forward pass for one example of shape ``(C, H, W)``,
-    counted over convolutions and linear layers (pooling, BN and ReLU are not counted)."""
+    """Multiply-accumulates of one forward pass for one example of shape ``(C, H, W)``, as
+    PyTorch's ``FlopCounterMode`` counts them (two floating-point operations each):
+    convolutions and matrix products, not pooling, BN or ReLU. ``model`` is run once in
+    eval mode on zeros; its training mode is left as it was."""
     if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3 or any(
             isinstance(size, bool) or not isinstance(size, int) or size < 1
             for size in input_shape):
         raise ValueError(f"input_shape must be (C, H, W), three positive integers, "
                          f"but got input_shape={input_shape!r}")
-    total = 0
-
-    def conv_hook(module: nn.Conv2d, inputs: tuple, output: torch.Tensor) -> None:
-        nonlocal total
-        kernel = module.kernel_size[0] * module.kernel_size[1]
-        total += output[0].numel() * kernel * module.in_channels // module.groups
-
-    def linear_hook(module: nn.Linear, inputs: tuple, output: torch.Tensor) -> None:
-        nonlocal total
-        total += module.in_features * module.out_features
-
-    hooks = [m.register_forward_hook(conv_hook) for m in model.modules()
-             if isinstance(m, nn.Conv2d)]
-    hooks += [m.register_forward_hook(linear_hook) for m in model.modules()
-              if isinstance(m, nn.Linear)]
+    tensors = itertools.chain(model.parameters(), model.buffers())
+    device = next(tensors, torch.empty(0)).device  # a pooling layer has neither: CPU
     was_training = model.training
     try:
         model.eval()
-        device = next(model.parameters()).device
-        with torch.no_grad():
+        with torch.no_grad(), FlopCounterMode(display=False) as counter:
             model(torch.zeros(1, *input_shape, device=device))
     finally:
         model.train(was_training)
-        for hook in hooks:
-            hook.remove()
-    return total
+    return counter.get_total_flops() // 2

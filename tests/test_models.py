@@ -23,6 +23,13 @@ def test_macs_count_convolutions_and_the_head():
     assert count_macs(net, (1, 8, 8)) == 64 * 9 * 16 + 64 * 25 * 256 + 160
 
 
+def test_macs_follow_the_input_shape_and_a_weightless_module_has_none():
+    # 32x32 output: stem 1024*9*3*16, two conv3x3 1024*9*16*16, head 16*10
+    net = ChildNet("conv -> skip -> conv", in_channels=3)
+    assert count_macs(net, (3, 32, 32)) == 1024 * 9 * 48 + 2 * 1024 * 9 * 256 + 160
+    assert count_macs(torch.nn.MaxPool2d(3, stride=1, padding=1), (16, 8, 8)) == 0
+
+
 def test_macs_leave_the_training_mode_as_it_was():
     net = ChildNet("conv")
     count_macs(net, (1, 8, 8))
