@@ -106,7 +106,7 @@ def tree_speed_up(bench, data) -> None:
     one_by_one = {arch: evaluate_one(supernet, arch, data.x_val, images, data.y_val)
                   for arch in bench.archs}
     single_seconds = time.perf_counter() - started
-    work = tree_work_fraction(supernet, bench.archs, tuple(data.x_val.shape[2:]))
+    work = tree_work_fraction(supernet, bench.archs, bench.input_shape[1:])
     print(f"evaluating all {len(bench.archs)} candidates with BN recalibration: prefix tree "
           f"{tree_seconds:.2f} s, one by one {single_seconds:.2f} s, speed-up "
           f"{single_seconds / tree_seconds:.2f}x (same scores: {tree == one_by_one}; the tree "

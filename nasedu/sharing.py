@@ -37,77 +37,23 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import asdict, dataclass
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Mapping, Sequence
 
 import torch
 from torch import nn
 
 from .cost import Cost
 from .data import Dataset
-from .models import DEFAULT_CHANNELS, SuperNet
+from .models import DEFAULT_CHANNELS, SuperNet, count_macs
+from .prefix_tree import activation_keys, evaluate_tree
 from .space import Architecture, SearchSpace
-from .train import TrainConfig, progress_bar, recalibrate_bn, seeded
+from .train import TrainConfig, check_finite, check_sgd, make_optimizer, progress_bar, \
+    recalibrate_bn, seeded
 
-SAMPLERS = ("uniform", "fair")
-SCHEDULES = ("cosine", "constant")
-SCORES = ("loss", "accuracy")
 SUPERNET_BUDGET = 0.004  # chosen on five-op before any other table was run (see the README)
 
 
-def exhaustive_epochs(num_archs: int, data: Dataset, epochs: int = TrainConfig.epochs) -> float:
-    """Epoch-equivalents of training ``num_archs`` stand-alone networks once for ``epochs``
-    epochs on ``data``, counted as ``nasedu.train`` charges a run: each epoch one training pass,
-    plus the forward-only BN recalibration on the training set and evaluation on the
-    validation set."""
-    if isinstance(num_archs, bool) or not isinstance(num_archs, int) or num_archs < 1:
-        raise ValueError(f"num_archs must be a positive integer, but got {num_archs=}")
-    one = Cost.of_examples(trained=epochs * len(data.x_train),
-                           evaluated=epochs * (len(data.x_train) + len(data.x_val)),
-                           train_size=len(data.x_train))
-    return num_archs * one.epochs
-
-
-@dataclass(frozen=True)
-class SupernetConfig:
-    """How a supernet is trained."""
-
-    budget: float = SUPERNET_BUDGET  # supernet training, as a share of exhaustive training
-                                     # of the candidates it scores (evaluation comes on top)
-    reference_epochs: int = TrainConfig.epochs  # a stand-alone training's epochs (exhaustive)
-    batch_size: int = 64            # examples per path per step
-    learning_rate: float = 0.05     # SGD learning rate (the peak, with the cosine schedule)
-    schedule: str = "cosine"        # "cosine" decays the rate to 0 over the budget; "constant"
-    momentum: float = 0.9           # SGD momentum
-    weight_decay: float = 5e-4      # L2 penalty on the weights a step touches
-    sampler: str = "uniform"        # "uniform" (SPOS) or "fair" (FairNAS strict fairness)
-    channels: int = DEFAULT_CHANNELS  # width; the same as the stand-alone networks
-    recalibration_size: int = 256   # training images per candidate for BN recalibration
-    score: str = "loss"             # rank candidates by validation "loss" (negated) or "accuracy"
-
-    def __post_init__(self) -> None:
-        if self.sampler not in SAMPLERS:
-            raise ValueError(f"unknown sampler {self.sampler!r}; choose from {list(SAMPLERS)}")
-        if self.schedule not in SCHEDULES:
-            raise ValueError(f"unknown schedule {self.schedule!r}; choose from {list(SCHEDULES)}")
-        if self.score not in SCORES:
-            raise ValueError(f"unknown score {self.score!r}; choose from {list(SCORES)}")
-        if (isinstance(self.budget, bool) or not isinstance(self.budget, (int, float))
-                or not 0 < self.budget <= 1):
-            raise ValueError(f"budget is a share of exhaustive training, a number in (0, 1], "
-                             f"but got budget={self.budget!r}")
-        for name in ("batch_size", "channels", "recalibration_size", "reference_epochs"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, but got {name}={value!r}")
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    def training_epochs(self, num_archs: int, data: Dataset) -> float:
-        """The supernet's training in epoch-equivalents for ``num_archs`` candidates: ``budget``
-        of training each of them once for ``reference_epochs`` on ``data``."""
-        return self.budget * exhaustive_epochs(num_archs, data, self.reference_epochs)
-
+# Samplers: the paths each training step trains, drawn from a generator.
 
 def uniform_paths(space: SearchSpace, generator: torch.Generator) -> Iterator[list[Architecture]]:
     """SPOS: each step one path, every op of every layer drawn uniformly and independently."""
@@ -127,6 +73,99 @@ def fair_paths(space: SearchSpace, generator: torch.Generator) -> Iterator[list[
                for j in range(n)]
 
 
+# Schedules: the learning rate's factor once ``progress`` (a share in [0, 1]) of the budget
+# is trained.
+
+def cosine(progress: float) -> float:
+    """From 1 down to 0 along half a cosine, so the shared weights settle at the end."""
+    return 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def constant(progress: float) -> float:
+    return 1.0
+
+
+# Scores: how a candidate is ranked from its logits (N, classes) and labels (N,); higher is
+# better.
+
+def negative_loss(logits: torch.Tensor, labels: torch.Tensor) -> float:
+    """The negated mean cross-entropy."""
+    return -nn.functional.cross_entropy(logits, labels).item()
+
+
+def top1_accuracy(logits: torch.Tensor, labels: torch.Tensor) -> float:
+    """The share of examples whose largest logit is their label's."""
+    return (logits.argmax(dim=1) == labels).sum().item() / len(labels)
+
+
+SAMPLERS: dict[str, Callable[[SearchSpace, torch.Generator], Iterator[list[Architecture]]]] = {
+    "uniform": uniform_paths, "fair": fair_paths}
+SCHEDULES: dict[str, Callable[[float], float]] = {"cosine": cosine, "constant": constant}
+SCORES: dict[str, Callable[[torch.Tensor, torch.Tensor], float]] = {
+    "loss": negative_loss, "accuracy": top1_accuracy}
+
+
+def choose(kind: str, name: object, registry: Mapping[str, Callable]) -> Callable:
+    """``registry[name]``, or a ValueError naming ``name`` and the ``kind``s to choose from."""
+    if not isinstance(name, str) or name not in registry:
+        raise ValueError(f"unknown {kind} {name!r}; choose from {list(registry)}")
+    return registry[name]
+
+
+def exhaustive_epochs(num_archs: int, data: Dataset, epochs: int = TrainConfig.epochs) -> float:
+    """Epoch-equivalents of training ``num_archs`` stand-alone networks once for ``epochs``
+    epochs on ``data``, counted as ``nasedu.train`` charges a run: each epoch one training pass,
+    plus the forward-only BN recalibration on the training set and evaluation on the
+    validation set."""
+    if isinstance(num_archs, bool) or not isinstance(num_archs, int) or num_archs < 1:
+        raise ValueError(f"num_archs must be a positive integer, but got {num_archs=}")
+    one = Cost.of_examples(trained=epochs * len(data.x_train),
+                           evaluated=epochs * (len(data.x_train) + len(data.x_val)),
+                           train_size=len(data.x_train))
+    return num_archs * one.epochs
+
+
+@dataclass(frozen=True)
+class SupernetConfig:
+    """How a supernet is trained and its candidates scored. ``sampler``, ``schedule`` and
+    ``score`` name entries of ``SAMPLERS``, ``SCHEDULES`` and ``SCORES``."""
+
+    budget: float = SUPERNET_BUDGET  # supernet training, as a share of exhaustive training
+                                     # of the candidates it scores (evaluation comes on top)
+    reference_epochs: int = TrainConfig.epochs  # a stand-alone training's epochs (exhaustive)
+    batch_size: int = 64            # examples per path per step
+    learning_rate: float = 0.05     # SGD learning rate (the peak, with the cosine schedule)
+    schedule: str = "cosine"        # "cosine" decays the rate to 0 over the budget; "constant"
+    momentum: float = 0.9           # SGD momentum
+    weight_decay: float = 5e-4      # L2 penalty on the weights a step touches
+    sampler: str = "uniform"        # "uniform" (SPOS) or "fair" (FairNAS strict fairness)
+    channels: int = DEFAULT_CHANNELS  # width; the same as the stand-alone networks
+    recalibration_size: int = 256   # training images per candidate for BN recalibration
+    score: str = "loss"             # rank candidates by validation "loss" (negated) or "accuracy"
+
+    def __post_init__(self) -> None:
+        choose("sampler", self.sampler, SAMPLERS)
+        choose("schedule", self.schedule, SCHEDULES)
+        choose("score", self.score, SCORES)
+        if (isinstance(self.budget, bool) or not isinstance(self.budget, (int, float))
+                or not 0 < self.budget <= 1):
+            raise ValueError(f"budget is a share of exhaustive training, a number in (0, 1], "
+                             f"but got budget={self.budget!r}")
+        for name in ("batch_size", "channels", "recalibration_size", "reference_epochs"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, but got {name}={value!r}")
+        check_sgd(self)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def training_epochs(self, num_archs: int, data: Dataset) -> float:
+        """The supernet's training in epoch-equivalents for ``num_archs`` candidates: ``budget``
+        of training each of them once for ``reference_epochs`` on ``data``."""
+        return self.budget * exhaustive_epochs(num_archs, data, self.reference_epochs)
+
+
 def training_batches(data: Dataset, batch_size: int,
                      generator: torch.Generator) -> Iterator[torch.Tensor]:
     """Endless index batches: one shuffled pass over the training set after another."""
@@ -139,45 +178,60 @@ def training_batches(data: Dataset, batch_size: int,
 def train_supernet(space: SearchSpace, data: Dataset, epochs: float,
                    config: SupernetConfig = SupernetConfig(), *, seed: int = 0,
                    progress: bool = False) -> tuple[SuperNet, Cost]:
-    """Train a supernet for ``epochs`` epoch-equivalents (``config.training_epochs`` gives the
-    budget's); returns it and the cost.
-
-    Unsampled weights get no gradient (``None``), so SGD leaves them, their momentum and their
-    weight decay untouched: a step moves exactly the sampled path(s).
-    """
+    """Train a new supernet for ``epochs`` epoch-equivalents (``config.training_epochs`` gives
+    the budget's) along ``config.sampler``'s paths; returns it and the cost. Weights, paths
+    and batches are drawn from ``seed``."""
     if isinstance(epochs, bool) or not isinstance(epochs, (int, float)) or not epochs > 0:
         raise ValueError(f"the supernet's training must be positive, but got {epochs=}")
     with seeded(seed):
         supernet = SuperNet(space, in_channels=data.input_channels,
                             num_classes=data.num_classes, channels=config.channels)
-    supernet = supernet.to(data.device).train()
-    optimizer = torch.optim.SGD(supernet.parameters(), lr=config.learning_rate,
-                                momentum=config.momentum, weight_decay=config.weight_decay)
+    supernet = supernet.to(data.device)
     generator = torch.Generator().manual_seed(seed)
-    sampler = uniform_paths if config.sampler == "uniform" else fair_paths
-    paths, batches = sampler(space, generator), training_batches(data, config.batch_size,
-                                                                 generator)
+    paths = SAMPLERS[config.sampler](space, generator)
+    return supernet, train_paths(supernet, data, epochs, paths, config, generator,
+                                 progress=progress)
+
+
+def train_paths(supernet: SuperNet, data: Dataset, epochs: float,
+                paths: Iterator[list[Architecture]], config: SupernetConfig,
+                generator: torch.Generator, *, progress: bool = False) -> Cost:
+    """Train ``supernet`` in place for ``epochs`` epoch-equivalents, each step on the paths
+    ``next(paths)`` gives (one batch each, shuffled by ``generator``), with a fresh SGD
+    optimiser and ``config.schedule`` from its peak rate; returns the cost.
+
+    Unsampled weights get no gradient (``None``), so SGD leaves them, their momentum and their
+    weight decay untouched: a step moves exactly the sampled path(s). A NaN or infinite loss
+    raises ``TrainingDiverged`` naming the step.
+    """
+    supernet.train()
+    optimizer = make_optimizer(supernet, config)
+    batches = training_batches(data, config.batch_size, generator)
     budget = epochs * len(data.x_train)  # examples passed forward and backward
-    trained = 0
+    trained, steps = 0, 0
+    schedule = SCHEDULES[config.schedule]
+    # LambdaLR sets each step's rate to the peak times the schedule at the share of the budget
+    # trained before that step (it reads `trained` as it grows).
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: schedule(trained / budget))
     started = time.perf_counter()
     with progress_bar(progress, total=round(budget), unit="ex", desc="supernet") as bar:
         while trained < budget:
-            if config.schedule == "cosine":
-                for group in optimizer.param_groups:
-                    group["lr"] = config.learning_rate * 0.5 * (1 + math.cos(math.pi * trained
-                                                                              / budget))
             step_paths = next(paths)
             optimizer.zero_grad(set_to_none=True)
             for path in step_paths:
                 batch = next(batches)
                 loss = nn.functional.cross_entropy(supernet(data.x_train[batch], path),
                                                    data.y_train[batch])
+                check_finite(loss.item(), config, f"the supernet's training diverged in step "
+                             f"{steps + 1} (epoch {trained / len(data.x_train):.2f} of "
+                             f"{epochs:g}): the loss of path {path}")
                 loss.backward()
                 trained += len(batch)
             optimizer.step()
+            scheduler.step()
+            steps += 1
             bar.update(config.batch_size * len(step_paths))
-    cost = Cost.of_examples(trained, 0, len(data.x_train), time.perf_counter() - started)
-    return supernet, cost
+    return Cost.of_examples(trained, 0, len(data.x_train), time.perf_counter() - started)
 
 
 def recalibration_images(data: Dataset, size: int, seed: int = 0) -> torch.Tensor:
@@ -188,157 +242,54 @@ def recalibration_images(data: Dataset, size: int, seed: int = 0) -> torch.Tenso
                         .to(data.device)]
 
 
-def score_logits(logits: torch.Tensor, labels: torch.Tensor, score: str) -> float:
-    """Higher is better: the accuracy, or the negated mean cross-entropy, of (N, classes)
-    logits against (N,) labels."""
-    if score == "accuracy":
-        return (logits.argmax(dim=1) == labels).sum().item() / len(labels)
-    if score == "loss":
-        return -nn.functional.cross_entropy(logits, labels).item()
-    raise ValueError(f"unknown score {score!r}; choose from {list(SCORES)}")
-
-
 @torch.no_grad()
 def evaluate_one(supernet: SuperNet, arch: Architecture | str, images: torch.Tensor,
                  recalibration: torch.Tensor, labels: torch.Tensor,
                  score: str = SupernetConfig.score) -> float:
-    """The one-by-one way: inherit the path's weights, recalibrate BN, score the candidate."""
+    """The one-by-one way: inherit the path's weights, recalibrate BN, score the candidate
+    (``score`` names an entry of ``SCORES``)."""
+    scorer = choose("score", score, SCORES)
     child = supernet.inherit(arch)
     recalibrate_bn(child, recalibration, batch_size=len(recalibration))
     child.eval()
-    return score_logits(child(images), labels, score)
+    return scorer(child(images), labels)
 
 
-@torch.no_grad()
-def _through(module: nn.Module, recalibration: torch.Tensor,
-             images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Pass both sets through ``module`` with its BN statistics recalibrated on
-    ``recalibration``: (training-mode output for the next recalibration, eval-mode output).
-    The supernet's own statistics are put back afterwards."""
-    norms = [m for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    saved = [(norm.momentum, {name: buffer.clone() for name, buffer in norm.named_buffers()})
-             for norm in norms]
-    for norm in norms:
-        norm.reset_running_stats()
-        norm.momentum = None  # a cumulative average over one batch: exactly its statistics
-    module.train()
-    recalibrated = module(recalibration)
-    module.eval()
-    output = module(images)
-    for norm, (momentum, buffers) in zip(norms, saved):
-        norm.momentum = momentum
-        for name, buffer in buffers.items():
-            getattr(norm, name).copy_(buffer)
-    return recalibrated, output
-
-
-def _step(supernet: SuperNet, depth: int, op: str) -> tuple:
-    """How layer ``depth``'s ``op`` enters the key of the activations it produces: ``()`` for
-    the identity (it changes nothing), ``(op,)`` for an op without weights or buffers (the
-    same function at every layer), ``(op, depth)`` for an op with its own weights there."""
-    module = supernet.layers[depth][op]
-    if isinstance(module, nn.Identity):
-        return ()
-    if next(module.parameters(), None) is None and next(module.buffers(), None) is None:
-        return (op,)
-    return ((op, depth),)
-
-
-def _keys(supernet: SuperNet, arch: Architecture) -> list[tuple]:
-    """The activation key after each layer of ``arch``: two prefixes with the same key compute
-    the same activations and the same recalibrated statistics, on any input. For example
-    ``conv3x3 -> skip -> maxpool3x3`` and ``conv3x3 -> maxpool3x3 -> skip`` share a key."""
-    keys, key = [], ()
-    for depth, op in enumerate(arch.ops):
-        key = key + _step(supernet, depth, op)
-        keys.append(key)
-    return keys
-
-
-def _has_batchnorm(module: nn.Module) -> bool:
-    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())
-
-
-@torch.no_grad()
 def evaluate_all(supernet: SuperNet, archs: Sequence[Architecture], data: Dataset,
                  config: SupernetConfig = SupernetConfig(), *,
                  seed: int = 0) -> dict[Architecture, float]:
     """The score (``config.score``: negated validation loss or accuracy) of every architecture
-    in ``archs`` with inherited weights and recalibrated BN, computing each distinct
-    activation once.
+    in ``archs`` with inherited weights and BN recalibrated on ``config.recalibration_size``
+    training images, computing each distinct activation once (``nasedu.prefix_tree``).
 
     Candidates that share their first layers share those layers' activations (and
-    recalibrated statistics), so the evaluation walks a tree of prefixes. Two prefixes also
-    compute the same thing when they differ only by ``skip`` (the identity) and by where a
-    weightless op (a pooling) sits among them: ``conv3x3 -> skip -> maxpool3x3`` and
-    ``conv3x3 -> maxpool3x3 -> skip`` are one node of the tree (see ``_keys``), and candidates
-    that end on the same node get one score. A node nothing extends needs no recalibration
-    pass unless it has BN layers of its own. Gives exactly the scores of ``evaluate_one`` on
-    each candidate.
+    recalibrated statistics), and so do prefixes that differ only by ``skip`` and by where a
+    pooling sits: ``conv3x3 -> skip -> maxpool3x3`` and ``conv3x3 -> maxpool3x3 -> skip``
+    get one score. Gives the scores of ``evaluate_one`` on each candidate.
     """
     archs = [supernet.space.validate(arch) for arch in archs]
     recalibration = recalibration_images(data, config.recalibration_size, seed)
-    was_training = supernet.training
-    # The tree: each node is an activation key; its children and the modules that reach them.
-    children: dict[tuple, dict[tuple, nn.Module]] = {(): {}}
-    ending: dict[tuple, list[Architecture]] = {}
-    for arch in dict.fromkeys(archs):
-        parent = ()
-        for depth, key in enumerate(_keys(supernet, arch)):
-            if key != parent:
-                children[parent].setdefault(key, supernet.layers[depth][arch.ops[depth]])
-                children.setdefault(key, {})
-            parent = key
-        ending.setdefault(parent, []).append(arch)
-    supernet.head.eval()
-    scores: dict[Architecture, float] = {}
-
-    def walk(key: tuple, recal: torch.Tensor | None, images: torch.Tensor) -> None:
-        if key in ending:
-            score = score_logits(supernet.head(images), data.y_val, config.score)
-            scores.update(dict.fromkeys(ending[key], score))
-        for child, module in children[key].items():
-            if children[child] or _has_batchnorm(module):
-                next_recal, next_images = _through(module, recal, images)
-            else:  # a leaf without statistics: only the validation images matter
-                module.eval()
-                next_recal, next_images = None, module(images)
-            walk(child, next_recal, next_images)
-
-    recal, images = _through(supernet.stem, recalibration, data.x_val)
-    walk((), recal, images)
-    supernet.train(was_training)
-    return {arch: scores[arch] for arch in archs}
-
-
-def _macs(module: nn.Module, image_size: tuple[int, int]) -> int:
-    """Multiply-accumulates per image of the convolutions and linear layers in ``module``
-    (every op keeps the spatial size, so each convolution runs over ``image_size``)."""
-    pixels = image_size[0] * image_size[1]
-    total = 0
-    for part in module.modules():
-        if isinstance(part, nn.Conv2d):
-            kernel = part.kernel_size[0] * part.kernel_size[1]
-            total += pixels * kernel * part.in_channels * part.out_channels // part.groups
-        elif isinstance(part, nn.Linear):
-            total += part.in_features * part.out_features
-    return total
+    return evaluate_tree(supernet, archs, recalibration, data.x_val, data.y_val,
+                         SCORES[config.score])
 
 
 def tree_work_fraction(supernet: SuperNet, archs: Sequence[Architecture],
                        image_size: tuple[int, int]) -> float:
-    """Multiply-accumulates ``evaluate_all`` computes, as a fraction of what evaluating each
-    candidate one by one computes: it runs the op that leads to each distinct activation key
-    once (see ``_keys``), and the head once per distinct final key."""
+    """Multiply-accumulates ``evaluate_all`` computes on images of ``image_size`` (H, W), as a
+    fraction of what evaluating each candidate one by one computes: it runs the op that leads
+    to each distinct activation key once, and the head once per distinct final key."""
     archs = list(dict.fromkeys(supernet.space.validate(arch) for arch in archs))
-    stem, head = _macs(supernet.stem, image_size), _macs(supernet.head, image_size)
-    op_macs = [{op: _macs(layer[op], image_size) for op in layer} for layer in supernet.layers]
+    sizes = supernet.sizes
+    stem = count_macs(supernet.stem, (sizes["in_channels"], *image_size))
+    inner = (sizes["channels"], *image_size)  # every op keeps (C, H, W)
+    head = count_macs(supernet.head, inner)
+    op_macs = [{op: count_macs(layer[op], inner) for op in layer} for layer in supernet.layers]
     one_by_one = sum(stem + head + sum(op_macs[d][op] for d, op in enumerate(arch.ops))
                      for arch in archs)
     reached: dict[tuple, int] = {}
     for arch in archs:
-        for depth, key in enumerate(_keys(supernet, arch)):
+        for depth, key in enumerate(activation_keys(arch)):
             reached.setdefault(key, op_macs[depth][arch.ops[depth]])
-    finals = {_keys(supernet, arch)[-1] for arch in archs}
+    finals = {activation_keys(arch)[-1] for arch in archs}
     tree = stem + head * len(finals) + sum(reached.values())
     return tree / one_by_one

@@ -1,4 +1,6 @@
+import dataclasses
 import itertools
+import math
 
 import pytest
 import torch
@@ -6,11 +8,11 @@ from torch import nn
 
 from nasedu.estimators import WeightSharing
 from nasedu.models import SuperNet
-from nasedu.sharing import (SupernetConfig, evaluate_all, evaluate_one, exhaustive_epochs,
-                            fair_paths, recalibration_images, train_supernet,
-                            tree_work_fraction, uniform_paths)
+from nasedu.sharing import (SAMPLERS, SCHEDULES, SCORES, SupernetConfig, evaluate_all,
+                            evaluate_one, exhaustive_epochs, fair_paths, recalibration_images,
+                            train_supernet, training_batches, tree_work_fraction, uniform_paths)
 from nasedu.space import Architecture, SearchSpace, get_space
-from nasedu.train import TrainConfig, recalibrate_bn, train
+from nasedu.train import TrainConfig, TrainingDiverged, recalibrate_bn, seeded, train
 
 CONVPOOL = get_space("convpool")
 SMALL = SearchSpace(("conv3x3", "conv5x5", "maxpool3x3", "skip"), 3, name="small")
@@ -93,6 +95,8 @@ def test_recalibration_sets_bn_statistics_to_the_paths_own_batch_statistics(trai
 
 
 def test_tree_evaluation_equals_one_by_one_evaluation(trained, digits):
+    """The tree recalibrates BN by hand (it keeps each layer's output for the next), one by one
+    uses PyTorch's update_bn (``recalibrate_bn``): the two must give the same scores."""
     archs = SMALL.enumerate()
     tree = evaluate_all(trained, archs, digits)
     images = recalibration_images(digits, SupernetConfig().recalibration_size)
@@ -175,8 +179,11 @@ def test_forward_with_an_architecture_of_another_space_names_it(trained):
     ("reference_epochs", 0, "reference_epochs must be a positive integer"),
     ("sampler", "greedy", "unknown sampler 'greedy'"),
     ("batch_size", 0, "batch_size must be a positive integer"),
-    ("schedule", "step", "unknown schedule .step.; choose from"),
-    ("score", "f1", "unknown score .f1.; choose from")])
+    ("schedule", "step", r"unknown schedule 'step'; choose from \['cosine', 'constant'\]"),
+    ("sampler", ["uniform"], r"unknown sampler \['uniform'\]; choose from \['uniform', 'fair'\]"),
+    ("score", "f1", "unknown score .f1.; choose from"),
+    ("learning_rate", 0, r"learning_rate must be a number in \(0, 10\]"),
+    ("momentum", 1.0, r"momentum must be a number in \[0, 1\)")])
 def test_bad_supernet_configs_are_named(field, value, message):
     with pytest.raises(ValueError, match=message):
         SupernetConfig(**{field: value})
@@ -190,21 +197,66 @@ def test_weight_sharing_runs_on_cuda(digits):
     assert len(evaluate_all(supernet, CONVPOOL.enumerate(), data)) == 8
 
 
-def test_cosine_schedule_ends_the_budget_near_a_zero_learning_rate(digits, monkeypatch):
-    original = torch.optim.SGD.step
+def test_the_schedules_run_from_the_peak_rate_down_to_zero_or_stay():
+    cosine, constant = SCHEDULES["cosine"], SCHEDULES["constant"]
+    assert [cosine(p) for p in (0, 0.5, 1)] == pytest.approx([1, 0.5, 0], abs=1e-12)
+    progress = [i / 10 for i in range(11)]
+    assert all(cosine(a) > cosine(b) for a, b in zip(progress, progress[1:]))
+    assert {constant(p) for p in progress} == {1.0}
 
-    def rates(schedule):
-        seen = []
 
-        def spy(self, *args, **kwargs):
-            seen.append(self.param_groups[0]["lr"])
-            return original(self, *args, **kwargs)
-        monkeypatch.setattr(torch.optim.SGD, "step", spy)
-        train_supernet(SMALL, digits, 1, SupernetConfig(schedule=schedule), seed=0)
-        return seen
-    cosine, constant = rates("cosine"), rates("constant")
-    assert cosine[0] == pytest.approx(0.05) and cosine[-1] < 0.01
-    assert set(constant) == {0.05}
+def reference_supernet(space, data, epochs, config, seed):
+    """The supernet training written out with the cosine rate set by hand before each step,
+    as the library did before it used LambdaLR."""
+    with seeded(seed):
+        supernet = SuperNet(space, channels=config.channels)
+    optimizer = torch.optim.SGD(supernet.parameters(), lr=config.learning_rate,
+                                momentum=config.momentum, weight_decay=config.weight_decay)
+    generator = torch.Generator().manual_seed(seed)
+    paths, batches = uniform_paths(space, generator), training_batches(data, 64, generator)
+    budget, trained = epochs * len(data.x_train), 0
+    while trained < budget:
+        for group in optimizer.param_groups:
+            group["lr"] = config.learning_rate * 0.5 * (1 + math.cos(math.pi * trained / budget))
+        path, = next(paths)
+        batch = next(batches)
+        optimizer.zero_grad(set_to_none=True)
+        nn.functional.cross_entropy(supernet(data.x_train[batch], path),
+                                    data.y_train[batch]).backward()
+        optimizer.step()
+        trained += len(batch)
+    return supernet
+
+
+def test_the_cosine_schedule_sets_exactly_the_hand_written_rate_at_every_step(digits):
+    config = SupernetConfig()
+    supernet, _ = train_supernet(SMALL, digits, 0.5, config, seed=2)
+    reference = reference_supernet(SMALL, digits, 0.5, config, seed=2)
+    assert all(torch.equal(a, b) for a, b in zip(supernet.state_dict().values(),
+                                                 reference.state_dict().values()))
+    constant, _ = train_supernet(SMALL, digits, 0.5, SupernetConfig(schedule="constant"), seed=2)
+    assert not torch.equal(constant.head[-1].weight, supernet.head[-1].weight)
+
+
+def test_a_diverging_supernet_training_stops_with_a_clear_error(digits):
+    poisoned = dataclasses.replace(digits, x_train=digits.x_train * math.nan)
+    with pytest.raises(TrainingDiverged, match=r"the supernet's training diverged in step 1 "
+                                               r"\(epoch 0.00 of 1\): the loss of path .* is nan; "
+                                               r"lower learning_rate \(now 0.05\)"):
+        train_supernet(CONVPOOL, poisoned, 1)
+
+
+def test_samplers_schedules_and_scores_are_registries_of_callables(trained, digits):
+    assert set(SAMPLERS) == {"uniform", "fair"} and set(SCORES) == {"loss", "accuracy"}
+    assert all(callable(entry) for registry in (SAMPLERS, SCHEDULES, SCORES)
+               for entry in registry.values())
+    logits, labels = torch.tensor([[2.0, 0.0], [0.0, 1.0], [3.0, 0.0]]), torch.tensor([0, 1, 1])
+    assert SCORES["accuracy"](logits, labels) == pytest.approx(2 / 3)
+    assert SCORES["loss"](logits, labels) == pytest.approx(
+        -nn.functional.cross_entropy(logits, labels).item())
+    with pytest.raises(ValueError, match=r"unknown score 'f1'; choose from \['loss', 'accuracy'\]"):
+        evaluate_one(trained, "conv -> conv -> conv", digits.x_val, digits.x_train[:8],
+                     digits.y_val, score="f1")
 
 
 def test_weight_sharing_refuses_to_estimate_nothing(digits):
