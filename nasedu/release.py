@@ -14,7 +14,7 @@ source's other cells in confined kernels, and decides each task outside the stud
 """
 from __future__ import annotations
 
-import json
+import copy
 from pathlib import Path
 
 import nbformat
@@ -64,7 +64,7 @@ def strip_block(source: str, begin: str, end: str, stub: str | None) -> str:
 
 def released_cell(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The student's copy of one cell: no solution, no hidden tests, no outputs."""
-    cell = nbformat.from_dict(json.loads(json.dumps(cell)))
+    cell = copy.deepcopy(cell)
     if cell.cell_type != "code":
         return cell
     cell.outputs, cell.execution_count = [], None
@@ -79,9 +79,9 @@ def released_cell(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def released(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The exercise generated from a solution notebook."""
-    copy = nbformat.from_dict(json.loads(json.dumps(notebook)))
-    copy.cells = [released_cell(cell) for cell in notebook.cells]
-    return copy
+    exercise = copy.deepcopy(notebook)
+    exercise.cells = [released_cell(cell) for cell in notebook.cells]
+    return exercise
 
 
 def source_notebooks(source_dir: str | Path) -> list[Path]:

@@ -1,5 +1,7 @@
 """Releasing exercises: solutions/ is the single source and exercises/ is generated from it."""
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -130,3 +132,12 @@ def test_nbgrader_clears_the_solutions_as_release_does():
     ours = released(nbformat.read(path, as_version=4))
     for theirs, mine in zip(graded_cells(by_nbgrader), graded_cells(ours)):
         assert mine.source == f"{RAISES}\n{theirs.source}"
+
+
+def test_the_grader_starts_without_torch():
+    """Release and grading need no network: importing them must not import torch (seconds)."""
+    code = ("import sys, nasedu.grading_cli, nasedu.grading, nasedu.release; "
+            "print(sorted(name for name in sys.modules if name.split('.')[0] == 'torch')[:3])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, check=True)
+    assert result.stdout.strip() == "[]"
