@@ -46,7 +46,7 @@ def run_one(arch: Architecture, seed: int, protocol: Protocol, device: str = "cp
     model = result.model.cpu()
     return {"arch": arch.compact(), "seed": seed, "curve": result.curve.to_dict(),
             "parameters": count_parameters(model),
-            "macs": count_macs(model, tuple(data.x_train.shape[1:])),
+            "macs": count_macs(model, data.input_shape),
             "cost_epochs": result.cost.epochs, "seconds": result.cost.seconds}
 
 

@@ -54,6 +54,11 @@ class Dataset:
         return self.x_train.shape[1]
 
     @property
+    def input_shape(self) -> tuple[int, int, int]:
+        """(channels, height, width) of one image."""
+        return tuple(self.x_train.shape[1:])
+
+    @property
     def device(self) -> torch.device:
         return self.x_train.device
 

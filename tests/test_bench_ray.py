@@ -46,7 +46,7 @@ def test_ray_builds_the_same_table_as_the_local_backend(local_ray, local_table, 
 
 
 def crash_worker_on(target, marker=None):
-    """A stand-in for bench._run_job whose worker process dies on ``target`` (only the first
+    """A stand-in for build._run_job whose worker process dies on ``target`` (only the first
     time when ``marker`` is a file path: it is created then); Ray pickles it by value."""
     run_job = build_module._run_job
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from nasedu.data import DATASETS, from_arrays, load_dataset
+from nasedu.data import DATASETS, INPUT_SHAPES, from_arrays, load_dataset
 
 
 def test_digits_split_sizes_and_shapes(digits):
@@ -13,6 +13,7 @@ def test_digits_split_sizes_and_shapes(digits):
     assert sizes == [len(digits.y_train), len(digits.y_val), len(digits.y_test)]
     assert digits.x_train.shape[1:] == (1, 8, 8) and digits.x_train.dtype == torch.float32
     assert digits.y_train.dtype == torch.int64 and digits.num_classes == 10
+    assert digits.input_shape == INPUT_SHAPES["digits"] == (1, 8, 8)
 
 
 def test_training_split_is_standardised(digits):
@@ -49,7 +50,7 @@ def test_from_arrays_accepts_channels_last_and_an_official_test_set():
     labels = np.repeat([0, 1], 20)
     data = from_arrays("tiny", images, labels, seed=0, test_images=images[:10],
                        test_labels=labels[:10])
-    assert data.x_train.shape[1:] == (3, 6, 6)
+    assert data.x_train.shape[1:] == (3, 6, 6) == data.input_shape
     assert len(data.x_test) == 10 and len(data.x_train) + len(data.x_val) == 40
 
 
