@@ -22,7 +22,7 @@ def test_every_notebook_uses_the_repository_url_of_pyproject():
 
 
 def test_the_lessons_exist_in_reading_order():
-    assert [path.name[:3] for path in LESSONS] == ["01_", "02_", "03_", "04_"]
+    assert [path.name[:3] for path in LESSONS] == ["01_", "02_", "03_", "04_", "05_"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
