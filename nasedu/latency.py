@@ -32,6 +32,7 @@ from typing import Mapping, Sequence
 import torch
 
 from .checks import check_integer
+from .devices import resolve_device
 from .models import DEFAULT_CHANNELS, ChildNet
 from .space import Architecture, SearchSpace
 from .train import seeded, thread_count
@@ -68,15 +69,18 @@ def measure_latency(model: torch.nn.Module, input_shape: Sequence[int], batch_si
 def space_latency(space: SearchSpace | Sequence[Architecture], input_shape: Sequence[int],
                   *, num_classes: int = 10, channels: int = DEFAULT_CHANNELS,
                   batch_sizes: Sequence[int] = BATCH_SIZES, repeats: int = REPEATS,
-                  threads: int = 1, device: str = "cpu") -> dict[Architecture, dict[int, float]]:
+                  threads: int = 1, device: str | torch.device = "cpu"
+                  ) -> dict[Architecture, dict[int, float]]:
     """Measured latency (seconds) of every architecture of ``space`` (or of a list of
     architectures) for each batch size: ``{arch: {batch_size: seconds}}``. Each distinct
-    network is measured once, with ``threads`` CPU threads."""
+    network is measured once, with ``threads`` CPU threads, on ``device`` (CPU by default: the
+    tables' protocol; ``"auto"`` picks a GPU)."""
     archs = space.enumerate() if isinstance(space, SearchSpace) else list(space)
     if not archs:
         raise ValueError("no architectures to measure; give a space or a non-empty list")
     if len(input_shape) != 3:
         raise ValueError(f"input_shape must be (C, H, W), but got {tuple(input_shape)}")
+    device = resolve_device(device)
     measured: dict[tuple[str, ...], dict[int, float]] = {}
     with thread_count(threads):
         for arch in archs:
