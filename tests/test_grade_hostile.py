@@ -14,7 +14,8 @@ import nbformat
 import pytest
 
 from nasedu.__main__ import main
-from nasedu.grading import Limits, grade
+from nasedu.bench import load
+from nasedu.grading import Limits, capstone, grade
 from nasedu.grading.grade import MAX_REASON
 from nasedu.release import released
 
@@ -331,3 +332,119 @@ def test_the_real_exercises_give_nothing_for_a_forged_verdict(tmp_path):
         paths.append(tmp_path / student / name)
     results = grade(paths, ROOT / "solutions", tmp_path / "grades.csv", Limits(timeout=60))
     assert [row.points for row in results] == [0] * len(results)
+
+
+# The capstone: scores ranked by the grader against seeds the kernel cannot read (under the
+# sandbox), every epoch read counted by the grader, the budget held across views and kernels.
+CAPSTONE_SOLUTION = """
+        import math
+        import numpy as np
+        def estimate(view):
+            curves = view.read(view.archs, 2)
+            signals = [[float(np.mean(curves[a])) for a in view.archs],
+                       [math.log(view.parameters(a)) for a in view.archs]]
+            total = sum((np.array(s) - np.mean(s)) / np.std(s) for s in signals)
+            return dict(zip(view.archs, total.tolist()))
+        """
+CAPSTONE_CHECK = ('scores = estimate(view)\n### BEGIN HIDDEN TESTS\n'
+                  'graded_values = {"scores": {a.compact(): float(scores[a]) '
+                  'for a in view.archs}}\n### END HIDDEN TESTS\nprint("pass")')
+
+
+def capstone_source():
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = tiny_source().metadata["kernelspec"]
+    check = graded_cell("entry_check", CAPSTONE_CHECK, grade=True, locked=True, points=6)
+    check.metadata["nasedu"] = {"verdict": "capstone"}
+    notebook.cells = [
+        nbformat.v4.new_code_cell("from nasedu.grading.view import open_view\nview = open_view()"),
+        graded_cell("entry", textwrap.dedent(CAPSTONE_SOLUTION).replace(
+            "def estimate(view):\n", "def estimate(view):\n    ### BEGIN SOLUTION\n") +
+            "    ### END SOLUTION", solution=True),
+        check]
+    return notebook
+
+
+def capstone_entry(code):
+    notebook = released(capstone_source())
+    notebook.cells[1].source = textwrap.dedent(code)
+    return nbformat.writes(notebook)
+
+
+CAPSTONE_ENTRIES = {  # student -> (entry, points expected)
+    "honest": (capstone_entry(CAPSTONE_SOLUTION), 6.0),
+    "size_only": (capstone_entry("""
+        def estimate(view):
+            return {arch: view.parameters(arch) for arch in view.archs}
+        """), 1.0),
+    "over_budget": (capstone_entry("""
+        def estimate(view):
+            return {a: c[-1] for a, c in view.read(view.archs, view.max_epochs).items()}
+        """), 0.0),
+    "second_view": (capstone_entry(CAPSTONE_SOLUTION + """
+        from nasedu.grading.view import open_view
+        def estimate(view, first=estimate):
+            open_view().read(view.archs, 3)  # another view, the same budget
+            return first(view)
+        """), 0.0),
+    "forged_cost": (capstone_entry(CAPSTONE_SOLUTION + """
+        import nasedu.grading.meter as meter
+        meter.Ledger.cost_of = lambda self, reached: 0.0
+        def estimate(view, first=estimate):
+            view.cost, view.budget = 0.0, 1e9
+            view.read(view.archs, view.max_epochs)
+            return first(view)
+        """), 0.0),
+}
+CAPSTONE_SANDBOX_ONLY = {
+    "reads_the_truth": (capstone_entry("""
+        from nasedu.bench import load
+        def estimate(view):
+            return dict(zip(view.archs, load("five-op").finals([1, 2]).tolist()))
+        """), 0.0),
+}
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["plain", "sandbox"])
+def graded_capstone(request, tmp_path_factory):
+    """A class of capstone entries; the scale's anchors are set so that the honest entry
+    reaches the top (computing them trains a supernet, which this test need not wait for)."""
+    if request.param and not sandbox_available():
+        pytest.skip("--sandbox needs bubblewrap: apt-get install bubblewrap")
+    folder = tmp_path_factory.mktemp("capstone")
+    (folder / "source").mkdir()
+    nbformat.write(capstone_source(), folder / "source" / "capstone.ipynb")
+    entries = {**CAPSTONE_ENTRIES, **(CAPSTONE_SANDBOX_ONLY if request.param else {})}
+    paths = []
+    for student, (text, _) in entries.items():
+        (folder / student).mkdir()
+        (folder / student / "capstone.ipynb").write_text(text)
+        paths.append(folder / student / "capstone.ipynb")
+    bench = load(capstone.TABLE)
+    scale = capstone.Scale(capstone.truth_of(bench), "parameter count", proxy_tau=0.7,
+                           sharing_tau=0.72, ceiling_tau=0.8)
+    patch = pytest.MonkeyPatch()
+    patch.setattr(capstone.Capstone, "prepare", classmethod(lambda cls: cls(bench, scale)))
+    try:
+        results = grade(paths, folder / "source", folder / "grades.csv",
+                        Limits(timeout=60, sandbox=request.param))
+    finally:
+        patch.undo()
+    return {"rows": {row.student: row for row in results},
+            "expected": {student: points for student, (_, points) in entries.items()}}
+
+
+def test_capstone_entries_get_the_points_of_what_they_read_within_the_budget(graded_capstone):
+    assert {student: row.points for student, row in graded_capstone["rows"].items()} == \
+        graded_capstone["expected"]
+
+
+def test_capstone_reasons_say_what_was_measured_or_refused(graded_capstone):
+    rows = graded_capstone["rows"]
+    assert rows["honest"].reason == ""
+    assert "Kendall tau" in rows["size_only"].reason and "after reading 0.0%" in \
+        rows["size_only"].reason
+    for student in ("over_budget", "second_view", "forged_cost"):
+        assert "over the budget" in rows[student].reason, rows[student]
+    if "reads_the_truth" in rows:
+        assert "five-op" in rows["reads_the_truth"].reason

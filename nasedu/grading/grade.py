@@ -3,7 +3,9 @@
 Every file is read before any student code runs (so no submission can change the source or
 another submission), the solution's values are computed once per source notebook in a clean
 kernel, and each submission runs in kernels of its own (see :mod:`.runner`). Its rows reach the
-CSV, atomically, as soon as it is graded.
+CSV, atomically, as soon as it is graded. A capstone task (:mod:`.capstone`) is scored along
+its scale instead, from the table the grader loaded before any student code ran, and its
+kernels read the table only through a ledger the grader keeps.
 """
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ from typing import Iterable, Sequence
 from ..files import write_atomically
 from ..release import source_notebooks
 from .kernel import Limits
-from .notebooks import BadSubmission, Cell, Source, answers, read_source
+from .meter import Metered
+from .notebooks import BadSubmission, Cell, Source, Task, answers, read_source
 from .processes import subreaper
 from .runner import Outcome, Runner
 from .values import VALUES, difference
@@ -35,6 +38,19 @@ class Result:
     points: float
     max_points: float
     reason: str = ""
+
+
+class Setting:
+    """How one source notebook is run: the paths its kernels must not see and, for a
+    capstone, what the grader prepared for it (``None`` otherwise)."""
+
+    def __init__(self, source: Source, hidden: tuple[Path, ...], capstone=None) -> None:
+        self.source, self.capstone = source, capstone
+        self.hidden = hidden + ((capstone.hidden,) if capstone is not None else ())
+
+    def runner(self, limits: Limits, with_tolerance: bool) -> Runner:
+        metered = Metered(self.capstone.ledger()) if self.capstone is not None else None
+        return Runner(limits, self.hidden, with_tolerance, metered)
 
 
 def one_line(text: str) -> str:
@@ -59,23 +75,31 @@ def check_output(out_csv: str | Path, source_dir: Path, submissions: Sequence[Pa
     return out
 
 
-def reference_values(source: Source, limits: Limits, hidden: tuple[Path, ...]
-                     ) -> dict[str, list]:
+def reference_values(setting: Setting, limits: Limits) -> dict[str, list]:
     """Each check's ``[values, tolerance]`` from the solution itself, in a clean kernel;
-    ValueError naming the cell when the solution does not pass its own checks."""
-    with Runner(limits, hidden, with_tolerance=True) as runner:
+    ValueError naming the cell when the solution does not pass its own checks (or, for a
+    capstone, does not earn every point)."""
+    source = setting.source
+    with setting.runner(limits, with_tolerance=True) as runner:
         outcomes = runner.run(source.cells)
     for key, outcome in outcomes.items():
         if outcome.error:
             raise ValueError(f"source notebook {source.name}: {key} fails on the solution: "
                              f"{one_line(outcome.error)}")
     references = {task.grade_id: outcomes[task.grade_id].values for task in source.tasks}
-    for grade_id, (_, tolerance) in references.items():
+    for task in source.tasks:
+        tolerance = references[task.grade_id][1]
         if tolerance is not None and (isinstance(tolerance, bool)
                                       or not isinstance(tolerance, (int, float))
                                       or tolerance < 0):
-            raise ValueError(f"source notebook {source.name}: check {grade_id!r} sets "
+            raise ValueError(f"source notebook {source.name}: check {task.grade_id!r} sets "
                              f"graded_tolerance={tolerance!r}; it must be a number >= 0")
+        if task.verdict == "capstone":
+            share, why = setting.capstone.verdict(references[task.grade_id][0],
+                                                  runner.metered.ledger)
+            if share < 1:
+                raise ValueError(f"source notebook {source.name}: the solution's own entry "
+                                 f"of {task.grade_id!r} does not earn every point: {why}")
     return references
 
 
@@ -87,42 +111,46 @@ def grading_cells(source: Source, given: dict[str, str]) -> list[Cell]:
             if cell.kind != "solution" or cell.grade_id in given]
 
 
-def task_reason(task, given: dict[str, str], outcomes: dict[str, Outcome],
-                reference: list) -> str:
-    """Why ``task`` loses its points, or "" when its values equal the solution's."""
+def task_result(task: Task, given: dict[str, str], outcomes: dict[str, Outcome],
+                reference: list, setting: Setting, runner: Runner) -> tuple[float, str]:
+    """The share of ``task``'s points earned and why not all ("" when all): all when its
+    values equal the solution's, or for a capstone, the share its scale gives them."""
     for grade_id in task.solution_ids:
         if grade_id not in given:
-            return f"solution cell {grade_id!r} is missing from the submission"
+            return 0.0, f"solution cell {grade_id!r} is missing from the submission"
         outcome = outcomes[grade_id]
         if outcome.broken:
-            return f"solution cell {grade_id!r} did not finish: {outcome.error}"
+            return 0.0, f"solution cell {grade_id!r} did not finish: {outcome.error}"
         if outcome.error:
-            return f"solution cell {grade_id!r} raised {outcome.error}"
+            return 0.0, f"solution cell {grade_id!r} raised {outcome.error}"
     check = outcomes[task.grade_id]
     if check.broken:
-        return f"the check did not finish: {check.error}"
+        return 0.0, f"the check did not finish: {check.error}"
     if check.error:
-        return f"check failed: {check.error}"
+        return 0.0, f"check failed: {check.error}"
+    if task.verdict == "capstone":
+        return setting.capstone.verdict(check.values[0], runner.metered.ledger)
     expected, tolerance = reference
     found = difference(check.values[0], expected, tolerance or 0.0, VALUES)
-    return f"check failed: {found}" if found else ""
+    return (0.0, f"check failed: {found}") if found else (1.0, "")
 
 
-def grade_submission(student: str, name: str, source: Source, payload: bytes,
-                     limits: Limits, hidden: tuple[Path, ...], reference: dict[str, list]
-                     ) -> list[Result]:
+def grade_submission(student: str, name: str, setting: Setting, payload: bytes,
+                     limits: Limits, reference: dict[str, list]) -> list[Result]:
+    source = setting.source
     try:
         given = answers(payload)
     except BadSubmission as error:
         return [Result(student, name, task.grade_id, 0.0, task.points, one_line(str(error)))
                 for task in source.tasks]
-    with Runner(limits, hidden, with_tolerance=False) as runner:
+    with setting.runner(limits, with_tolerance=False) as runner:
         outcomes = runner.run(grading_cells(source, given))
     results = []
     for task in source.tasks:
-        reason = one_line(task_reason(task, given, outcomes, reference[task.grade_id]))
-        results.append(Result(student, name, task.grade_id, 0.0 if reason else task.points,
-                              task.points, reason))
+        share, reason = task_result(task, given, outcomes, reference[task.grade_id],
+                                    setting, runner)
+        results.append(Result(student, name, task.grade_id, round(share * task.points, 2),
+                              task.points, one_line(reason)))
     return results
 
 
@@ -160,11 +188,12 @@ def grade(submissions: Iterable[str | Path], source_dir: str | Path, out_csv: st
     sources = {path.name: read_source(path.name, path.read_bytes()) for path in source_paths}
     payloads = read_all(paths)
     hidden = (source_dir, out.parent, *{path.parent for path in paths})
+    graded = sorted({path.name for path in paths} & set(sources))
+    settings = settings_of([sources[name] for name in graded], hidden)
     results: list[Result] = []
     write_atomically(out, grades_csv(results).encode())
     with subreaper():
-        references = {name: reference_values(sources[name], limits, hidden)
-                      for name in sorted({path.name for path in paths} & set(sources))}
+        references = {name: reference_values(settings[name], limits) for name in graded}
         for path, payload in zip(paths, payloads):
             student = student_of(path)
             if path.name not in sources:
@@ -175,10 +204,22 @@ def grade(submissions: Iterable[str | Path], source_dir: str | Path, out_csv: st
                 results += [Result(student, path.name, task.grade_id, 0.0, task.points,
                                    one_line(payload)) for task in sources[path.name].tasks]
             else:
-                results += grade_submission(student, path.name, sources[path.name], payload,
-                                            limits, hidden, references[path.name])
+                results += grade_submission(student, path.name, settings[path.name], payload,
+                                            limits, references[path.name])
             write_atomically(out, grades_csv(results).encode())
     return results
+
+
+def settings_of(sources: list[Source], hidden: tuple[Path, ...]) -> dict[str, Setting]:
+    """How each source is run; the capstone's table is loaded and its scale computed here,
+    once, before any student code runs."""
+    capstone = None
+    if any(task.verdict == "capstone" for source in sources for task in source.tasks):
+        from .capstone import Capstone
+        capstone = Capstone.prepare()
+    return {source.name: Setting(source, hidden, capstone
+                                 if any(task.verdict == "capstone" for task in source.tasks)
+                                 else None) for source in sources}
 
 
 def grades_csv(results: Sequence[Result]) -> str:

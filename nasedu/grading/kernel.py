@@ -76,9 +76,11 @@ def set_limits(limits: Limits, user_tasks: int) -> None:
         resource.setrlimit(kind, (value, value))
 
 
-def kernel_environment(folder: Path) -> dict[str, str]:
-    """A scrubbed environment: no grader paths, tokens or settings, home in ``folder``."""
+def kernel_environment(folder: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """A scrubbed environment: no grader paths, tokens or settings, home in ``folder``; plus
+    ``extra``, what the grader serves the kernel (the capstone view's socket)."""
     environment = {name: os.environ[name] for name in PASSED_ENVIRONMENT if name in os.environ}
+    environment.update(extra or {})
     environment.update(PATH=f"{Path(sys.executable).parent}:/usr/bin:/bin", HOME=str(folder),
                        TMPDIR=str(folder), MPLBACKEND="agg", MPLCONFIGDIR=str(folder),
                        IPYTHONDIR=str(folder / ".ipython"), PYTHONNOUSERSITE="1")
@@ -88,12 +90,15 @@ def kernel_environment(folder: Path) -> dict[str, str]:
 class Kernel:
     """A fresh IPython kernel in ``folder`` (an empty folder only the grader made).
 
-    ``hidden`` are paths the sandbox masks even where they lie inside what it shows.
-    Use as a context manager: leaving it kills the kernel and everything it started.
+    ``hidden`` are paths the sandbox masks even where they lie inside what it shows;
+    ``environment`` adds to the kernel's scrubbed environment. Use as a context manager:
+    leaving it kills the kernel and everything it started.
     """
 
-    def __init__(self, folder: Path, limits: Limits, hidden: tuple[Path, ...] = ()):
+    def __init__(self, folder: Path, limits: Limits, hidden: tuple[Path, ...] = (),
+                 environment: dict[str, str] | None = None):
         self.folder, self.limits, self.hidden = folder, limits, hidden
+        self.environment = environment or {}
         self.process: subprocess.Popen | None = None
         self.client: BlockingKernelClient | None = None
         self.others: set[int] = set()
@@ -110,7 +115,7 @@ class Kernel:
         running = user_tasks()
         try:
             self.process = subprocess.Popen(
-                command, cwd=self.folder, env=kernel_environment(self.folder),
+                command, cwd=self.folder, env=kernel_environment(self.folder, self.environment),
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 start_new_session=True, preexec_fn=lambda: set_limits(self.limits, running))
             self.client = BlockingKernelClient()

@@ -10,6 +10,9 @@ import json
 from dataclasses import dataclass
 
 MAX_NOTEBOOK_BYTES = 50 * 2**20  # a notebook of the course is a few hundred KiB
+# How a check's values become points (a check cell's metadata "nasedu": {"verdict": ...}):
+# "values" when they equal the solution's, "capstone" along the capstone's published scale.
+VERDICTS = ("values", "capstone")
 
 
 class BadSubmission(ValueError):
@@ -32,6 +35,7 @@ class Task:
     grade_id: str                  # the check cell's grade_id
     points: float
     solution_ids: tuple[str, ...]  # grade_ids of the solution cells it checks
+    verdict: str = "values"        # one of VERDICTS
 
 
 def text_of(source: object, where: str) -> str:
@@ -129,7 +133,8 @@ def read_source(name: str, payload: bytes) -> Source:
                 pending.append(grade_id)
             elif nbgrader.get("grade") is True:
                 cells.append(Cell("check", required_id(grade_id), cell["source"]))
-                tasks.append(Task(grade_id, points_of(nbgrader), tuple(pending)))
+                tasks.append(Task(grade_id, points_of(nbgrader), tuple(pending),
+                                  verdict_of(cell, grade_id)))
                 pending = []
             else:
                 cells.append(Cell("setup", "", cell["source"]))
@@ -153,3 +158,12 @@ def points_of(nbgrader: dict) -> float:
         raise BadSubmission(f"check {nbgrader['grade_id']!r}: points must be a number >= 0, "
                             f"but got {points!r}")
     return float(points)
+
+
+def verdict_of(cell: dict, grade_id: str) -> str:
+    settings = cell.get("metadata", {}).get("nasedu", {})
+    verdict = settings.get("verdict", "values") if isinstance(settings, dict) else settings
+    if verdict not in VERDICTS:
+        raise BadSubmission(f"check {grade_id!r}: verdict must be one of {list(VERDICTS)}, "
+                            f"but got {verdict!r}")
+    return verdict

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .kernel import Kernel, KernelBroken, Limits
+from .meter import Metered
 from .notebooks import Cell
 from .values import NoValues, decode, export_code, new_marker
 
@@ -28,10 +29,13 @@ class Outcome:
 
 
 class Runner:
-    """Runs cells in order in a kernel it restarts when a cell breaks it."""
+    """Runs cells in order in a kernel it restarts when a cell breaks it; ``metered`` (the
+    capstone's) serves a ledger to every kernel it starts."""
 
-    def __init__(self, limits: Limits, hidden: tuple[Path, ...], with_tolerance: bool):
+    def __init__(self, limits: Limits, hidden: tuple[Path, ...], with_tolerance: bool,
+                 metered: Metered | None = None):
         self.limits, self.hidden, self.with_tolerance = limits, hidden, with_tolerance
+        self.metered = metered
         self.kernel: Kernel | None = None
         self.folder: tempfile.TemporaryDirectory | None = None
         self.replay: list[Cell] = []  # what a fresh kernel re-runs before going on
@@ -46,6 +50,8 @@ class Runner:
         if self.kernel is not None:
             kernel, self.kernel = self.kernel, None
             kernel.__exit__(None, None, None)
+        if self.metered is not None:
+            self.metered.detach()
         if self.folder is not None:
             folder, self.folder = self.folder, None
             folder.cleanup()
@@ -56,7 +62,9 @@ class Runner:
         while True:
             self.stop()
             self.folder = tempfile.TemporaryDirectory(prefix="nasedu-kernel-")
-            self.kernel = Kernel(Path(self.folder.name), self.limits, self.hidden).__enter__()
+            folder = Path(self.folder.name)
+            served = self.metered.attach(folder) if self.metered is not None else {}
+            self.kernel = Kernel(folder, self.limits, self.hidden, served).__enter__()
             try:
                 for cell in self.replay:
                     self.kernel.run(cell.source, self.limits.timeout)
