@@ -9,6 +9,7 @@ import pytest
 
 from nasedu.__main__ import main
 from nasedu.grading import Limits, grade
+from nasedu.grading.notebooks import read_source
 from nasedu.release import released
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -229,7 +230,9 @@ def graded_real(tmp_path_factory):
 
 
 def test_the_solution_scores_full_marks(graded_real):
-    assert graded_real["solved"]["points"] == graded_real["solved"]["max_points"] == "5"
+    source = ROOT / "solutions" / "01_cost.ipynb"
+    total = sum(task.points for task in read_source(source.name, source.read_bytes()).tasks)
+    assert graded_real["solved"]["points"] == graded_real["solved"]["max_points"] == f"{total:g}"
 
 
 def test_an_untouched_exercise_scores_zero(graded_real):
