@@ -26,6 +26,7 @@ import torch
 
 from nasedu.bench import SHIPPED, load
 from nasedu.compare import EQUAL_BUDGET, CompareConfig, compare
+from nasedu.protocol import protocol_data
 from nasedu.proxies import ZERO_COST_PROXIES
 
 THREADS = 1  # the tables' protocol
@@ -38,7 +39,9 @@ def seed_rows(table: str, seed: int) -> dict[str, tuple[float, float, float, flo
     rows = compare(CompareConfig(table=table, seed=seed, timing_runs=1), STRATEGIES)
     bench = load(table)
     truth = [int(s) for s in rows[-1].truth_seeds.split()]
-    shape = {"in_channels": 1, "channels": bench.protocol.train.channels}
+    in_channels, image_size, _ = protocol_data(bench.protocol).input_shape  # the table's data
+    shape = {"in_channels": in_channels, "image_size": image_size,
+             "channels": bench.protocol.train.channels}
     results = {}
     for proxy in ZERO_COST_PROXIES:
         score = bench.score(proxy(**shape).estimate(bench.archs), truth=truth)

@@ -22,18 +22,22 @@ import warnings
 import numpy as np
 
 from nasedu.bench import load
-from nasedu.curves import BestSoFar, CurveRegressor, Ensemble, LastValue, Parametric, RecentMean, \
-    rank_observed, zscore_sum
+from nasedu.curve_regressor import CurveRegressor
+from nasedu.curves import BestSoFar, Ensemble, LastValue, Parametric, RecentMean
 from nasedu.estimators import EarlyStopping
+from nasedu.learning_curve import final_accuracy
 from nasedu.metrics import kendall_tau, top_k_indices
 from nasedu.proxies import proxy_scores
 from nasedu.pruning import Hyperband, MedianStopping, PredictiveStopping, SuccessiveHalving
+from nasedu.ranking import rank_observed, zscore_sum
+from nasedu.space import OPS
+from nasedu.trainers import ReplayTrainer
 
 LEARNED_FROM = 32  # complete curves the regressor learns from (about 5% of the space)
 
 
 def features(bench, arch) -> list[float]:
-    return [math.log(bench.parameters(arch)), sum(op.startswith("conv") for op in arch.ops)]
+    return [math.log(bench.parameters(arch)), sum(OPS[op].has_weights for op in arch.ops)]
 
 
 def predictor_taus(bench, k: int) -> dict[str, tuple[float, float]]:
@@ -61,7 +65,7 @@ def predictor_taus(bench, k: int) -> dict[str, tuple[float, float]]:
         regressor = CurveRegressor(k, epochs, tail).fit(
             [curves[i] for i in sorted(learned)],
             [features(bench, bench.archs[i]) for i in sorted(learned)])
-        scores = [np.mean(c[-tail:]) if i in learned
+        scores = [final_accuracy(c, tail) if i in learned
                   else regressor.predict(c[:k], features(bench, bench.archs[i])).mean
                   for i, c in enumerate(curves)]
         results.setdefault("curve regressor (+arch)", []).append(kendall_tau(scores, truth))
@@ -102,7 +106,7 @@ def optuna_pruned(bench, seed: int, pruner) -> dict:
                 study.tell(trial, state=optuna.trial.TrialState.PRUNED)
                 break
         else:
-            study.tell(trial, float(np.mean(curve[-bench.protocol.final_epochs:])))
+            study.tell(trial, final_accuracy(curve, bench.protocol.final_epochs))
     return observed
 
 
@@ -147,7 +151,7 @@ def part_two(bench) -> None:
     for name, make in rules.items():
         rows[name] = []
         for seed in bench.seeds:
-            estimator = EarlyStopping(make(), mode="replay", bench=bench, seed=seed)
+            estimator = EarlyStopping(make(), ReplayTrainer(bench, seed))
             estimator.estimate(bench.archs)
             rows[name].append(outcome(bench, seed, estimator.observed_))
     with warnings.catch_warnings():

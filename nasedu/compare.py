@@ -17,34 +17,29 @@ Two rules keep the rows comparable:
 """
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-import numpy as np
-
+from .baselines import FullTraining, RandomScores
 from .bench import SHIPPED, Bench, load
-from .build import run_one
 from .checks import check_integer
 from .cost import Cost
 from .data import Dataset
 from .devices import resolve_device
 from .estimates import Estimates, Estimator
-from .estimators import COMBINED_TOP_FRACTION, Combined, EarlyStopping, WeightSharing
-from .files import write_atomically
+from .estimators import (COMBINED_TOP_FRACTION, Combined, EarlyStopping, WeightSharing,
+                         check_top_fraction)
 from .protocol import protocol_data
 from .proxies import ParameterCount
 from .pruning import SuccessiveHalving
 from .sharing import SupernetConfig, exhaustive_epochs
 from .space import Architecture
-from .train import thread_count, train
+from .timing import MAX_TIMING_RUNS, Timing, measure_timing, seconds_here
+from .train import thread_count
+from .trainers import ReplayTrainer
 
-
-MAX_TIMING_RUNS = 100
 DEFAULT_SAMPLE = 16  # architectures full training trains unless the space is smaller
 
 
@@ -82,10 +77,7 @@ class CompareConfig:
                                 ("reduction", 2, None), ("seed", 0, None),
                                 ("timing_runs", 1, MAX_TIMING_RUNS)):
             check_integer(name, getattr(self, name), low, high)
-        if (isinstance(self.top_fraction, bool) or not isinstance(self.top_fraction, (int, float))
-                or not 0 < self.top_fraction <= 1):
-            raise ValueError(f"top_fraction must be a number in (0, 1], but got "
-                             f"top_fraction={self.top_fraction!r}")
+        check_top_fraction(self.top_fraction)
         resolve_device(self.device)  # an unknown device fails here, before any work
 
     def supernet(self, bench: Bench, budget: float | None = None) -> SupernetConfig:
@@ -95,9 +87,13 @@ class CompareConfig:
                               channels=bench.protocol.train.channels,
                               reference_epochs=bench.protocol.train.epochs)
 
-    def halving(self) -> SuccessiveHalving:
-        """The pruning rule of early stopping and of the combined search's second stage."""
-        return SuccessiveHalving(min_epochs=self.min_epochs, reduction=self.reduction)
+    def early_stopping(self, bench: Bench) -> EarlyStopping:
+        """Early stopping as ``compare`` runs it, alone and as the combined search's second
+        stage: successive halving (``min_epochs``, ``reduction``) replaying the search seed
+        of ``bench``, one run per stand-alone network if ``distinct``."""
+        return EarlyStopping(SuccessiveHalving(min_epochs=self.min_epochs,
+                                               reduction=self.reduction),
+                             ReplayTrainer(bench, self.seed, distinct=self.distinct))
 
     def sample_size(self, bench: Bench) -> int:
         """How many architectures full training trains on ``bench``."""
@@ -139,62 +135,6 @@ class Row:
     scaled_seconds: bool = False  # seconds include recorded ones rescaled to this machine
 
 
-class RandomScores(Estimator):
-    """Random search's floor: a random order, and so a random pick, for no cost."""
-
-    name = "random search"
-
-    def __init__(self, seed: int = 0) -> None:
-        self.seed = seed
-
-    def estimate(self, archs: Sequence[Architecture]) -> Estimates:
-        values = np.random.default_rng(self.seed).permutation(len(archs))
-        return Estimates({arch: float(v) for arch, v in zip(archs, values)})
-
-
-class FullTraining(Estimator):
-    """Train each architecture from scratch for the full protocol, score by its final
-    validation accuracy: the expensive reference, here on a sample."""
-
-    name = "full training"
-
-    def __init__(self, data: Dataset, bench: Bench, seed: int = 0) -> None:
-        self.data = data
-        self.bench = bench
-        self.seed = seed
-
-    def estimate(self, archs: Sequence[Architecture]) -> Estimates:
-        scores, cost = {}, Cost()
-        tail = self.bench.protocol.final_epochs
-        for arch in archs:
-            result = train(arch, self.data, self.bench.protocol.train, seed=self.seed,
-                           threads=self.bench.protocol.threads)
-            scores[arch] = result.curve.final(tail)
-            cost = cost + result.cost
-        # The table's protocol and one of its seeds: these runs reproduce that seed's records.
-        return Estimates(scores, cost, frozenset([self.seed]))
-
-
-@dataclass(frozen=True)
-class Timing:
-    """Training every architecture once, measured here: ``exhaustive`` (epoch-equivalents from
-    the protocol, seconds timed on a few runs and scaled to the space) and ``speed``, this
-    machine's seconds per second the table recorded for the same runs."""
-
-    exhaustive: Cost
-    speed: float
-
-
-def measure_timing(bench: Bench, runs: int, seed: int = 0) -> Timing:
-    """Time ``runs`` sampled stand-alone trainings of the table's protocol here."""
-    archs = bench.space.sample(runs, seed=seed)
-    here = [run_one(arch, bench.seeds[0], bench.protocol)["seconds"] for arch in archs]
-    recorded = [bench.training_cost(arch, bench.seeds[0]).seconds for arch in archs]
-    return Timing(Cost(bench.training_cost(archs[0]).epochs * len(bench.archs),
-                       float(np.mean(here)) * len(bench.archs)),
-                  float(np.sum(here) / np.sum(recorded)))
-
-
 def strategies(config: CompareConfig, bench: Bench, data: Dataset
                ) -> dict[str, Callable[[], tuple[Estimator, list[Architecture]]]]:
     """Each strategy by name: a factory of (estimator, architectures it is asked to score)."""
@@ -209,13 +149,9 @@ def strategies(config: CompareConfig, bench: Bench, data: Dataset
                                            space.sample(config.sample_size(bench),
                                                         seed=seed)),
         "weight sharing": lambda: (WeightSharing(space, data, supernet, seed=seed), bench.archs),
-        "early stopping": lambda: (EarlyStopping(config.halving(), mode="replay", bench=bench,
-                                                 seed=seed, distinct=config.distinct),
-                                   bench.archs),
+        "early stopping": lambda: (config.early_stopping(bench), bench.archs),
         "combined": lambda: (Combined(WeightSharing(space, data, supernet, seed=seed),
-                                      config.halving(),
-                                      top_fraction=config.top_fraction, mode="replay",
-                                      bench=bench, seed=seed, distinct=config.distinct),
+                                      config.early_stopping(bench), config.top_fraction),
                              bench.archs),
     }
 
@@ -245,8 +181,7 @@ def at_budget(name: str, budget: float, config: CompareConfig, bench: Bench, dat
                 bench.archs)
 
     def halving_on(size: int) -> tuple[EarlyStopping, list[Architecture]]:
-        return (EarlyStopping(config.halving(), mode="replay", bench=bench, seed=seed,
-                              distinct=config.distinct), space.sample(size, seed=seed))
+        return config.early_stopping(bench), space.sample(size, seed=seed)
 
     low, high = 1, len(bench.archs)  # cost grows with the sample: bisect for the largest fit
     while low < high:
@@ -257,11 +192,6 @@ def at_budget(name: str, budget: float, config: CompareConfig, bench: Bench, dat
         else:
             high = size - 1
     return halving_on(low)
-
-
-def seconds_here(estimates: Estimates, speed: float) -> float:
-    """``estimates``' seconds on this machine: its recorded part rescaled by ``speed``."""
-    return estimates.cost.seconds + (speed - 1) * estimates.replayed_seconds
 
 
 def score_row(name: str, bench: Bench, estimates: Estimates, timing: Timing,
@@ -337,77 +267,3 @@ def _compare(config: CompareConfig, names: Sequence[str], log: Callable[[str], N
                     ceiling.spearman, ceiling.top_precision, ceiling.regret,
                     len(bench.archs), truth_seeds=" ".join(map(str, truth))))
     return rows
-
-
-def format_table(rows: Sequence[Row]) -> str:
-    header = (f"{'strategy':<40} {'epochs':>8} {'seconds':>9} {'% epochs':>8} {'% secs':>8} "
-              f"{'tau':>6} {'rho':>6} {'top10%':>6} {'regret':>6}")
-    lines = [header]
-    for r in rows:
-        if r.note:
-            lines.append(f"{r.strategy:<40} skipped: {r.note}")
-            continue
-        mark = "*" if r.scaled_seconds else " "
-        lines.append(f"{r.strategy:<40} {r.epochs:>8.1f} {r.seconds:>8.1f}{mark} "
-                     f"{100 * r.fraction_epochs:>7.2f}% {100 * r.fraction_seconds:>6.2f}%{mark} "
-                     f"{r.kendall_tau:>6.3f} {r.spearman:>6.3f} {r.top_precision:>6.3f} "
-                     f"{r.regret:>6.2f}")
-    truth = next((r.truth_seeds for r in rows if r.truth_seeds), "")
-    lines.append(f"every row scored against the mean of table seed(s) {truth or '-'}, which no "
-                 f"row read; seconds measured here")
-    if any(r.scaled_seconds for r in rows):
-        lines.append("*: includes seconds replayed from the table, rescaled to this machine by "
-                     "timed stand-alone runs")
-    return "\n".join(lines)
-
-
-def write_outputs(rows: Sequence[Row], out: str | Path) -> list[Path]:
-    """table.csv, table.json and cost_vs_quality.png in ``out``, each written atomically."""
-    out = Path(out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ValueError(f"cannot write results to {str(out)!r}: {error}") from None
-    records = [asdict(row) for row in rows]
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=list(records[0]))
-    writer.writeheader()
-    writer.writerows(records)
-    paths = [out / "table.csv", out / "table.json", out / "cost_vs_quality.png"]
-    write_atomically(paths[0], text.getvalue().encode())
-    write_atomically(paths[1], json.dumps(records, indent=1).encode())
-    write_atomically(paths[2], plot_png(rows))
-    return paths
-
-
-def plot_png(rows: Sequence[Row]) -> bytes:
-    """Cost (log scale) against Kendall tau and regret, one point per strategy."""
-    import matplotlib
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-    figure = Figure(figsize=(10, 4), layout="constrained")
-    tau_axes, regret_axes = figure.subplots(1, 2)
-    ceiling = rows[-1]
-    for row in rows[:-1]:
-        if row.note:
-            continue
-        for axes, value in ((tau_axes, row.kendall_tau), (regret_axes, row.regret)):
-            if not row.fraction_epochs > 0:  # free strategies have no place on a log axis
-                axes.axhline(value, linestyle=":", color="grey", linewidth=1)
-                axes.annotate(f"{row.strategy} (free)", (0, value), fontsize=8,
-                              xycoords=("axes fraction", "data"), xytext=(4, 2),
-                              textcoords="offset points", color="grey")
-                continue
-            axes.scatter(100 * row.fraction_epochs, value)
-            axes.annotate(row.strategy, (100 * row.fraction_epochs, value), fontsize=8,
-                          xytext=(4, 4), textcoords="offset points")
-    for axes, value, label in ((tau_axes, ceiling.kendall_tau, "Kendall tau-b (higher is better)"),
-                               (regret_axes, ceiling.regret, "regret, accuracy points (lower is better)")):
-        axes.axhline(value, linestyle="--", color="grey", label="full training, one seed")
-        axes.set_xscale("log")
-        axes.set_xlabel("cost, % of exhaustive full training (epoch-equivalents)")
-        axes.set_ylabel(label)
-        axes.legend(loc="best", fontsize=8)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    return buffer.getvalue()

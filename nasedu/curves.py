@@ -1,6 +1,7 @@
 """Learning-curve predictors: from the first k epochs of a validation-accuracy curve, predict
-the final accuracy (the mean of the epochs ``final_epochs`` that define "final"), with an
-uncertainty.
+the final accuracy (the mean of the last ``final_epochs`` of ``epochs``, as a table's protocol
+defines "final"), with an uncertainty. Every predictor is set up for one protocol: its
+``epochs`` and ``final_epochs`` come from the table (``bench.protocol``), never a default.
 
 Three kinds, in the order the lessons meet them:
 
@@ -8,13 +9,12 @@ Three kinds, in the order the lessons meet them:
   fancier predictors) and ``BestSoFar``;
 - parametric families from Domhan et al. (IJCAI 2015), fitted by bounded least squares, and
   an ``Ensemble`` that weights them by how well they fit the observed part;
-- ``CurveRegressor``, which learns from complete curves of candidates already trained in the
-  same search (in the spirit of Baker et al.'s LcSVR) and reads the architecture too;
-- ``zscore_sum``, which adds the recent mean of each partial curve to a free architecture
-  signal (log parameter count), equal weights: the strongest cheap ranking in the benchmark;
-  ``rank_observed`` applies it to the curves a pruning rule left.
+- ``nasedu.curve_regressor.CurveRegressor``, which learns from complete curves of candidates
+  already trained in the same search (in the spirit of Baker et al.'s LcSVR).
 
->>> LastValue().predict([0.5, 0.7, 0.8]).mean
+Ranking by a partial curve together with other signals is ``nasedu.ranking``'s job.
+
+>>> LastValue(epochs=12, final_epochs=6).predict([0.5, 0.7, 0.8]).mean
 0.8
 """
 from __future__ import annotations
@@ -23,10 +23,12 @@ import abc
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Callable, Hashable, Mapping, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 from scipy import optimize
+
+from .checks import check_integer
 
 
 @dataclass(frozen=True)
@@ -60,16 +62,15 @@ def _jitter(values: np.ndarray) -> float:
 
 
 class Predictor(abc.ABC):
-    """Predicts the final accuracy of a run from its first epochs."""
+    """Predicts the final accuracy of a run from its first epochs, for runs of ``epochs``
+    epochs whose final accuracy is the mean of the last ``final_epochs`` (a table's
+    ``protocol.train.epochs`` and ``protocol.final_epochs``)."""
 
     name = "predictor"
 
-    def __init__(self, epochs: int = 12, final_epochs: int = 6) -> None:
-        if not 1 <= final_epochs <= epochs:
-            raise ValueError(f"need 1 <= final_epochs <= epochs, but got {final_epochs=}, "
-                             f"{epochs=}")
-        self.epochs = epochs
-        self.final_epochs = final_epochs
+    def __init__(self, epochs: int, final_epochs: int) -> None:
+        self.epochs = check_integer("epochs", epochs, 1)
+        self.final_epochs = check_integer("final_epochs", final_epochs, 1, epochs)
 
     @property
     def final_range(self) -> np.ndarray:
@@ -107,11 +108,9 @@ class RecentMean(Predictor):
 
     name = "recent mean"
 
-    def __init__(self, window: int = 3, epochs: int = 12, final_epochs: int = 6) -> None:
+    def __init__(self, window: int, epochs: int, final_epochs: int) -> None:
         super().__init__(epochs, final_epochs)
-        if isinstance(window, bool) or not isinstance(window, int) or window < 1:
-            raise ValueError(f"window must be a positive integer, but got {window=}")
-        self.window = window
+        self.window = check_integer("window", window, 1)
         self.name = f"recent mean ({window})"
 
     def predict(self, curve: Sequence[float]) -> Prediction:
@@ -119,65 +118,6 @@ class RecentMean(Predictor):
         noise = _jitter(check_curve(curve))
         return Prediction(float(values.mean()), noise / math.sqrt(len(values)) if noise
                           else float(np.std(values)))
-
-
-def zscore_sum(*signals: Sequence[float]) -> np.ndarray:
-    """Scores that read several signals at once: the sum of each signal's z-scores over the
-    candidates, with equal weights (none tuned on the ground truth).
-
-    The natural use pairs what a partial curve says (``RecentMean`` of each candidate) with
-    what the architecture says for free (log parameter count): each corrects the other's
-    noise. Every signal needs one value per candidate and some spread.
-
-    >>> zscore_sum([0.5, 0.7, 0.9], [3.0, 1.0, 2.0]).round(2).tolist()
-    [-0.0, -1.22, 1.22]
-    """
-    columns = [np.asarray(signal, dtype=float) for signal in signals]
-    if not columns or len({len(column) for column in columns}) != 1:
-        raise ValueError(f"need signals of one length, but got lengths "
-                         f"{[len(column) for column in columns]}")
-    total = np.zeros(len(columns[0]))
-    for index, column in enumerate(columns):
-        if not np.all(np.isfinite(column)) or column.std() == 0:
-            raise ValueError(f"signal {index} must be finite and not constant, but got "
-                             f"{column[:5].tolist()}...")
-        total += (column - column.mean()) / column.std()
-    return total
-
-
-def rank_observed(curves: Mapping[Hashable, Sequence[float]],
-                  *signals: Mapping[Hashable, float], window: int = 3) -> dict:
-    """Scores from the curves a pruning rule left, higher is better: runs trained longer rank
-    above runs stopped earlier (each survived a comparison the others lost, so the pick is a
-    run trained furthest); among runs trained equally long, ``zscore_sum`` of the mean of their
-    last ``window`` accuracies and of each of ``signals`` (a value per run, e.g. log parameter
-    count, or a supernet's score). A signal constant among them is left out: it orders nothing.
-
-    A score is the epochs reached plus a number in (0, 1) that orders the runs of that rung.
-
-    >>> curves = {"a": [0.58], "b": [0.60], "d": [0.30], "c": [0.40, 0.70]}
-    >>> scores = rank_observed(curves, {"a": 3.0, "b": 1.0, "d": 2.0, "c": 1.0})
-    >>> sorted(scores, key=scores.get, reverse=True)  # a's size outweighs b's 2 points
-    ['c', 'a', 'b', 'd']
-    """
-    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
-        raise ValueError(f"window must be a positive integer, but got {window=}")
-    for index, signal in enumerate(signals):
-        missing = [key for key in curves if key not in signal]
-        if missing:
-            raise ValueError(f"signal {index} has no value for {missing[0]!r}")
-    rungs: dict[int, list[Hashable]] = {}
-    for key, curve in curves.items():
-        rungs.setdefault(len(check_curve(curve)), []).append(key)
-    scores = {}
-    for epochs, keys in rungs.items():
-        columns = [[float(np.mean(curves[key][-window:])) for key in keys]]
-        columns += [[float(signal[key]) for key in keys] for signal in signals]
-        varying = [column for column in columns if np.std(column) > 0]
-        total = zscore_sum(*varying) if varying else np.zeros(len(keys))
-        scores.update({key: epochs + 1 / (1 + math.exp(-value))
-                       for key, value in zip(keys, total)})
-    return {key: scores[key] for key in curves}
 
 
 @dataclass(frozen=True)
@@ -253,7 +193,7 @@ def fit_family(family: Family, curve: Sequence[float]) -> Fit:
 class Parametric(Predictor):
     """One family, fitted to the observed epochs and averaged over the final epochs."""
 
-    def __init__(self, family: str, epochs: int = 12, final_epochs: int = 6) -> None:
+    def __init__(self, family: str, epochs: int, final_epochs: int) -> None:
         super().__init__(epochs, final_epochs)
         if family not in FAMILIES:
             raise ValueError(f"unknown curve family {family!r}; choose from {sorted(FAMILIES)}")
@@ -279,8 +219,8 @@ class Ensemble(Predictor):
 
     name = "ensemble"
 
-    def __init__(self, families: Sequence[str] = tuple(FAMILIES), epochs: int = 12,
-                 final_epochs: int = 6) -> None:
+    def __init__(self, epochs: int, final_epochs: int,
+                 families: Sequence[str] = tuple(FAMILIES)) -> None:
         super().__init__(epochs, final_epochs)
         unknown = [f for f in families if f not in FAMILIES]
         if unknown or not families:
@@ -311,62 +251,3 @@ class Ensemble(Predictor):
         mean = float(np.clip(weights @ finals, 0.0, 1.0))
         spread = float(np.sqrt(weights @ (finals - mean) ** 2))
         return Prediction(mean, math.hypot(spread, noise))
-
-
-class CurveRegressor(Predictor):
-    """Learns the final accuracy from the first ``observed_epochs`` of complete curves of
-    candidates already trained in the same search (in the spirit of Baker et al.'s LcSVR:
-    support-vector regression on curve features), optionally with architecture features
-    (e.g. log parameter count) beside them. It never sees the ground truth of the curves it
-    scores: only the complete curves given to ``fit``.
-
-    Uncertainty is the five-fold cross-validated residual spread on the fitted curves.
-    """
-
-    name = "curve regressor"
-
-    def __init__(self, observed_epochs: int, epochs: int = 12, final_epochs: int = 6,
-                 regularisation: float = 1.0) -> None:
-        super().__init__(epochs, final_epochs)
-        if not 1 <= observed_epochs <= epochs:
-            raise ValueError(f"observed_epochs must be in [1, {epochs}], but got "
-                             f"{observed_epochs=}")
-        self.observed_epochs = observed_epochs
-        self.regularisation = regularisation
-
-    def _inputs(self, curve: np.ndarray, features: np.ndarray | None) -> np.ndarray:
-        values = curve[:self.observed_epochs]
-        extra = np.zeros(0) if features is None else np.asarray(features, dtype=float).ravel()
-        return np.concatenate([values, [values[-1] - values[0], values.max()], extra])
-
-    def fit(self, curves: Sequence[Sequence[float]],
-            features: Sequence[Sequence[float]] | None = None) -> "CurveRegressor":
-        """Fit on complete curves (``epochs`` long), with one feature row per curve if given."""
-        from sklearn.model_selection import cross_val_predict
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import StandardScaler
-        from sklearn.svm import SVR
-        curves = [check_curve(c, minimum=self.epochs) for c in curves]
-        if len(curves) < 10:
-            raise ValueError(f"need at least 10 complete curves to learn from, got {len(curves)}")
-        if features is not None and len(features) != len(curves):
-            raise ValueError(f"got {len(features)} feature rows for {len(curves)} curves")
-        rows = [None] * len(curves) if features is None else features
-        inputs = np.array([self._inputs(c, f) for c, f in zip(curves, rows)])
-        targets = np.array([c[self.final_range - 1].mean() for c in curves])
-        self.model_ = make_pipeline(StandardScaler(), SVR(C=self.regularisation, epsilon=0.005))
-        held_out = cross_val_predict(self.model_, inputs, targets, cv=min(5, len(curves)))
-        self.residual_std_ = float(np.std(held_out - targets))
-        self.model_.fit(inputs, targets)
-        self.uses_features_ = features is not None
-        return self
-
-    def predict(self, curve: Sequence[float], features: Sequence[float] | None = None
-                ) -> Prediction:
-        if not hasattr(self, "model_"):
-            raise ValueError("this CurveRegressor is not fitted yet; call fit(curves) first")
-        if (features is not None) != self.uses_features_:
-            raise ValueError("give architecture features to predict exactly when fit had them")
-        values = check_curve(curve, minimum=self.observed_epochs)
-        mean = float(self.model_.predict(self._inputs(values, features)[None])[0])
-        return Prediction(mean, self.residual_std_)

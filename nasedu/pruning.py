@@ -3,7 +3,9 @@
 Every rule drives a ``Trainer``, anything with ``max_epochs`` and ``advance(key, epoch)``
 (train run ``key`` up to ``epoch`` and return its validation accuracies so far), so the same
 decisions serve live training and replayed ground-truth curves. ``Rule.run(keys, trainer)``
-returns the curve observed for every run, short for the runs it stopped.
+returns the curve observed for every run, short for the runs it stopped. The sequential rules
+(median and predictive stopping) share one loop, ``SequentialRule.run``, and say only when a
+run stops.
 
 Each decision is a small pure function, tested on hand-made curves:
 ``median_stops``, ``promote``, ``probability_of_improvement``.
@@ -26,7 +28,9 @@ from typing import Hashable, Protocol, Sequence
 import numpy as np
 from scipy import stats
 
-from .curves import Ensemble, Prediction, Predictor
+from .checks import check_integer
+from .curves import Prediction, Predictor
+from .learning_curve import final_accuracy
 
 
 class Trainer(Protocol):
@@ -57,11 +61,6 @@ def probability_of_improvement(prediction: Prediction, best: float) -> float:
     return float(stats.norm.sf(best, loc=prediction.mean, scale=prediction.std))
 
 
-def _check_epochs(name: str, value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, but got {name}={value!r}")
-
-
 class Rule(abc.ABC):
     """Decides, from the partial curves seen so far, which runs continue."""
 
@@ -72,39 +71,50 @@ class Rule(abc.ABC):
         """Drive ``trainer`` over the runs ``keys``; the curve observed for each."""
 
 
-class MedianStopping(Rule):
-    """Runs go one after another (as trials of a search do); from epoch ``warmup_epochs`` on,
-    a run stops when its best accuracy so far is below the median of the best-so-far of the
-    earlier runs at the same epoch, once ``min_runs`` earlier runs reached that epoch (Golovin
-    et al. 2017; Optuna's ``MedianPruner``)."""
+class SequentialRule(Rule):
+    """Runs go one after another, as the trials of a search do, each trained epoch by epoch
+    until ``stops`` says so. The one loop of the sequential rules; each says only when to stop.
+    """
+
+    def run(self, keys: Sequence[Hashable], trainer: Trainer) -> dict[Hashable, list[float]]:
+        observed: dict[Hashable, list[float]] = {}
+        for key in dict.fromkeys(keys):
+            earlier = list(observed.values())
+            for epoch in range(1, trainer.max_epochs + 1):
+                observed[key] = trainer.advance(key, epoch)
+                if epoch < trainer.max_epochs and self.stops(observed[key], earlier,
+                                                             trainer.max_epochs):
+                    break
+        return observed
+
+    @abc.abstractmethod
+    def stops(self, curve: list[float], earlier: list[list[float]], max_epochs: int) -> bool:
+        """Whether a run whose curve so far is ``curve`` stops now, given the curves observed
+        for the earlier runs (each as far as it went) and the full length ``max_epochs``."""
+
+
+class MedianStopping(SequentialRule):
+    """From epoch ``warmup_epochs`` on, a run stops when its best accuracy so far is below the
+    median of the best-so-far of the earlier runs at the same epoch, once ``min_runs`` earlier
+    runs reached that epoch (Golovin et al. 2017; Optuna's ``MedianPruner``)."""
 
     name = "median stopping"
 
     def __init__(self, warmup_epochs: int = 2, min_runs: int = 5) -> None:
-        _check_epochs("warmup_epochs", warmup_epochs)
-        if isinstance(min_runs, bool) or not isinstance(min_runs, int) or min_runs < 1:
-            raise ValueError(f"min_runs must be a positive integer, but got {min_runs=}")
-        self.warmup_epochs = warmup_epochs
-        self.min_runs = min_runs
+        self.warmup_epochs = check_integer("warmup_epochs", warmup_epochs, 1)
+        self.min_runs = check_integer("min_runs", min_runs, 1)
 
-    def run(self, keys: Sequence[Hashable], trainer: Trainer) -> dict[Hashable, list[float]]:
-        observed: dict[Hashable, list[float]] = {}
-        for key in keys:
-            for epoch in range(1, trainer.max_epochs + 1):
-                curve = trainer.advance(key, epoch)
-                observed[key] = curve
-                others = [max(c[:epoch]) for k, c in observed.items()
-                          if k != key and len(c) >= epoch]
-                if (epoch >= self.warmup_epochs and len(others) >= self.min_runs
-                        and median_stops(max(curve), others)):
-                    break
-        return observed
+    def stops(self, curve: list[float], earlier: list[list[float]], max_epochs: int) -> bool:
+        epoch = len(curve)
+        others = [max(c[:epoch]) for c in earlier if len(c) >= epoch]
+        return (epoch >= self.warmup_epochs and len(others) >= self.min_runs
+                and median_stops(max(curve), others))
 
 
 def rungs(min_epochs: int, reduction: int, max_epochs: int) -> list[int]:
     """Epochs at which successive halving compares runs: min_epochs * reduction**i, capped
     by (and ending at) max_epochs."""
-    _check_epochs("min_epochs", min_epochs)
+    check_integer("min_epochs", min_epochs, 1)
     if isinstance(reduction, bool) or not isinstance(reduction, int) or reduction < 2:
         raise ValueError(f"the reduction factor must be an integer of at least 2, but got "
                          f"{reduction=}")
@@ -178,35 +188,30 @@ class Hyperband(Rule):
         return observed
 
 
-class PredictiveStopping(Rule):
-    """Runs go one after another; from ``min_epochs`` on, a run stops when its predicted
-    final accuracy is unlikely to beat the best final seen so far:
-    P(final > best) < ``delta`` (Domhan et al. 2015 use delta = 0.05)."""
+class PredictiveStopping(SequentialRule):
+    """From ``min_epochs`` on, a run stops when its predicted final accuracy is unlikely to
+    beat the best final accuracy of the earlier runs trained to the end:
+    P(final > best) < ``delta`` (Domhan et al. 2015 use delta = 0.05). ``predictor`` is set up
+    for the table's protocol, whose ``final_epochs`` also define the earlier runs' finals."""
 
     name = "predictive stopping"
 
-    def __init__(self, predictor: Predictor | None = None, delta: float = 0.05,
-                 min_epochs: int = 3) -> None:
+    def __init__(self, predictor: Predictor, delta: float = 0.05, min_epochs: int = 3) -> None:
+        if not isinstance(predictor, Predictor):
+            raise TypeError(f"predictor must be a nasedu.curves.Predictor, such as "
+                            f"Ensemble(epochs, final_epochs), but got {predictor!r}")
         if not 0 < delta < 1:
             raise ValueError(f"delta must be in (0, 1), but got {delta=}")
-        _check_epochs("min_epochs", min_epochs)
-        self.predictor = predictor if predictor is not None else Ensemble()
+        self.predictor = predictor
         self.delta = delta
-        self.min_epochs = min_epochs
+        self.min_epochs = check_integer("min_epochs", min_epochs, 1)
 
-    def run(self, keys: Sequence[Hashable], trainer: Trainer) -> dict[Hashable, list[float]]:
-        observed: dict[Hashable, list[float]] = {}
-        best = -math.inf
-        tail = self.predictor.final_epochs
-        for key in keys:
-            for epoch in range(1, trainer.max_epochs + 1):
-                curve = trainer.advance(key, epoch)
-                observed[key] = curve
-                if epoch >= self.min_epochs and epoch < trainer.max_epochs \
-                        and math.isfinite(best):
-                    chance = probability_of_improvement(self.predictor.predict(curve), best)
-                    if chance < self.delta:
-                        break
-            if len(observed[key]) == trainer.max_epochs:
-                best = max(best, float(np.mean(observed[key][-tail:])))
-        return observed
+    def stops(self, curve: list[float], earlier: list[list[float]], max_epochs: int) -> bool:
+        if len(curve) < self.min_epochs:
+            return False
+        finals = [final_accuracy(c, self.predictor.final_epochs) for c in earlier
+                  if len(c) == max_epochs]
+        if not finals:  # no run finished yet: nothing to beat
+            return False
+        chance = probability_of_improvement(self.predictor.predict(curve), max(finals))
+        return chance < self.delta

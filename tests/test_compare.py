@@ -4,29 +4,35 @@ import json
 import pytest
 
 from nasedu.__main__ import main
+from nasedu.baselines import FullTraining
 from nasedu.bench import load
 from nasedu.build import build
-from nasedu.protocol import Protocol, protocol_data
-from nasedu.compare import (DEFAULT_STRATEGIES, STRATEGIES, CompareConfig, FullTraining, compare,
-                            format_table, seconds_here, write_outputs)
+from nasedu.compare import DEFAULT_STRATEGIES, STRATEGIES, CompareConfig, compare
 from nasedu.cost import Cost
 from nasedu.estimates import Estimates
-from nasedu.estimators import Combined, EarlyStopping, WeightSharing
+from nasedu.estimators import COMBINED_TOP_FRACTION, Combined, EarlyStopping, WeightSharing
+from nasedu.protocol import Protocol, protocol_data
 from nasedu.pruning import SuccessiveHalving
+from nasedu.report import format_table, write_outputs
 from nasedu.sharing import SupernetConfig
 from nasedu.space import SearchSpace
+from nasedu.timing import seconds_here
 from nasedu.train import TrainConfig
+from nasedu.trainers import LiveTrainer, ReplayTrainer
 
 QUICK = CompareConfig(table="convpool", supernet_budget=0.0125, sample=3, timing_runs=1)
 
 
-def replayed_combined(bench, top_fraction, seed):
-    """A combined search on ``bench`` with a briefly trained supernet (0.625% of exhaustive,
-    about one epoch on convpool) and successive halving (1, 2) replayed from ``seed``."""
-    data = protocol_data(bench.protocol)
-    return Combined(WeightSharing(bench.space, data, SupernetConfig(budget=0.00625)),
-                    SuccessiveHalving(min_epochs=1, reduction=2), top_fraction=top_fraction,
-                    mode="replay", bench=bench, seed=seed)
+def brief_supernet(bench):
+    """Weight sharing on ``bench`` with a briefly trained supernet (0.625% of exhaustive, about
+    one epoch on convpool)."""
+    return WeightSharing(bench.space, protocol_data(bench.protocol),
+                         SupernetConfig(budget=0.00625))
+
+
+def halving(bench, seed):
+    """Successive halving (1, 2) replayed from ``seed`` of ``bench``."""
+    return EarlyStopping(SuccessiveHalving(min_epochs=1, reduction=2), ReplayTrainer(bench, seed))
 
 
 @pytest.fixture(scope="module")
@@ -136,42 +142,59 @@ def test_cli_writes_the_table_and_rejects_an_unwritable_folder(tmp_path, capsys)
     assert "--out" in capsys.readouterr().err
 
 
-def test_combined_is_composed_of_its_parts(monkeypatch):
-    """The combined estimator calls the WeightSharing and EarlyStopping code, nothing else."""
-    calls = []
-    for cls in (WeightSharing, EarlyStopping):
-        original = cls.estimate
-
-        def spy(self, archs, original=original, cls=cls):
-            calls.append((cls.__name__, len(archs)))
-            return original(self, archs)
-        monkeypatch.setattr(cls, "estimate", spy)
+def test_combined_gives_the_same_estimates_from_its_first_stage_or_from_its_results():
     bench = load("convpool")
-    combined = replayed_combined(bench, top_fraction=0.5, seed=1)
+    computed = brief_supernet(bench).estimate(bench.archs)
+    from_results = Combined(computed, halving(bench, seed=1), top_fraction=0.5)
+    running = Combined(brief_supernet(bench), halving(bench, seed=1), top_fraction=0.5)
+    estimates = from_results.estimate(bench.archs)
+    assert running.estimate(bench.archs) == estimates
+    assert running.shortlist_ == from_results.shortlist_
+    # Both stages are paid for and the replayed seed counts as read.
+    assert estimates.cost.epochs > computed.cost.epochs and estimates.seeds_read == {1}
+
+
+def test_combined_ranks_the_shortlist_above_the_rest_and_the_rest_by_the_supernet():
+    bench = load("convpool")
+    supernet = Estimates({arch: 0.1 * index for index, arch in enumerate(bench.archs)})
+    combined = Combined(supernet, halving(bench, seed=0), top_fraction=0.5)
     estimates = combined.estimate(bench.archs)
-    assert calls == [("WeightSharing", 8), ("EarlyStopping", 4)]
-    # The shortlist outranks the rest, and the replayed seed counts as read.
     ranked = sorted(estimates.scores, key=estimates.scores.get, reverse=True)
+    assert combined.shortlist_ == bench.archs[:3:-1]  # the supernet's best half, best first
     assert set(ranked[:4]) == set(combined.shortlist_)
-    assert estimates.seeds_read == {1}
+    assert ranked[4:] == bench.archs[3::-1]  # the rest keep the supernet's order
 
 
-def test_combined_from_inherited_weights_trains_live(digits):
+def test_combined_asks_its_first_stage_about_every_architecture():
+    bench = load("convpool")
+    partial = Estimates({arch: 1.0 for arch in bench.archs[:4]})
+    with pytest.raises(ValueError, match="the first stage has no score for"):
+        Combined(partial, halving(bench, seed=0)).estimate(bench.archs)
+    whole = Estimates({arch: float(i) for i, arch in enumerate(bench.archs)})
+    subset = Combined(whole, halving(bench, seed=0), top_fraction=0.5).estimate(bench.archs[:4])
+    assert set(subset.scores) == set(bench.archs[:4])
+
+
+@pytest.mark.parametrize("top_fraction", [0, -0.1, 1.5, True, "0.3"])
+def test_combined_names_a_bad_top_fraction(top_fraction):
+    with pytest.raises(ValueError, match="top_fraction must be a number in"):
+        Combined(Estimates({}), halving(load("convpool"), seed=0), top_fraction)
+
+
+def test_combined_from_inherited_weights_trains_live():
     bench = load("convpool")
     data = protocol_data(bench.protocol)
-    with pytest.raises(ValueError, match="use mode='live'"):
-        Combined(WeightSharing(bench.space, data), SuccessiveHalving(), start="inherited",
-                 mode="replay", bench=bench)
-    with pytest.raises(ValueError, match="inherited weights differ between such paths"):
-        Combined(WeightSharing(bench.space, data), SuccessiveHalving(), start="inherited",
-                 distinct=True)
-    combined = Combined(WeightSharing(bench.space, data, SupernetConfig(budget=0.00625)),
-                        SuccessiveHalving(min_epochs=1, reduction=2), top_fraction=0.25,
-                        start="inherited", protocol=Protocol(train=TrainConfig(epochs=2)))
+    stage_one = brief_supernet(bench)
+    supernet = stage_one.estimate(bench.archs)
+    trainer = LiveTrainer(data, Protocol(train=TrainConfig(epochs=2)),
+                          start=stage_one.supernet_.inherit)
+    second = EarlyStopping(SuccessiveHalving(min_epochs=1, reduction=2), trainer)
+    combined = Combined(supernet, second, top_fraction=0.25)
     estimates = combined.estimate(bench.archs)
+    # Inherited weights are no table's runs: nothing is read, every seed stays truth.
     assert estimates.seeds_read == frozenset() and len(combined.shortlist_) == 2
-    trained = combined.early_stopping.observed_
-    assert set(trained) == set(combined.shortlist_)
+    assert set(second.observed_) == set(combined.shortlist_)
+    assert estimates.cost.epochs > supernet.cost.epochs
 
 
 def test_equal_budget_rows_spend_what_the_combined_search_spent(rows):
@@ -185,11 +208,11 @@ def test_equal_budget_rows_spend_what_the_combined_search_spent(rows):
 
 
 def test_compare_runs_the_library_defaults():
-    config, combined = CompareConfig(), Combined(WeightSharing(load("convpool").space, None))
+    config = CompareConfig()
     assert config.supernet_budget == SupernetConfig().budget
-    assert config.top_fraction == combined.top_fraction
-    halving = SuccessiveHalving()
-    assert (config.min_epochs, config.reduction) == (halving.min_epochs, halving.reduction)
+    assert config.top_fraction == COMBINED_TOP_FRACTION
+    default = SuccessiveHalving()
+    assert (config.min_epochs, config.reduction) == (default.min_epochs, default.reduction)
     assert config.supernet(load("five-op")).reference_epochs == 12
 
 
@@ -201,9 +224,9 @@ def test_a_bad_supernet_budget_is_named(budget):
 
 def test_the_combined_pick_is_trained_to_the_end_whatever_its_supernet_rank():
     bench = load("convpool")
-    combined = replayed_combined(bench, top_fraction=1.0, seed=0)
+    combined = Combined(brief_supernet(bench), halving(bench, seed=0), top_fraction=1.0)
     estimates = combined.estimate(bench.archs)
-    observed = combined.early_stopping.observed_
+    observed = combined.second.observed_
     assert len(observed[estimates.best()]) == bench.protocol.train.epochs
     # Longer-trained runs rank above shorter ones; the supernet's order no longer decides.
     ranked = sorted(estimates.scores, key=estimates.scores.get, reverse=True)

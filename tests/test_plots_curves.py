@@ -22,7 +22,7 @@ CURVES = {"good": rising(0.4, 0.97), "poor": rising(0.1, 0.6, 0.2)}
 
 def predictors() -> list[Predictor]:
     return [LastValue(EPOCHS, FINAL), Parametric("pow3", EPOCHS, FINAL),
-            Parametric("mmf", EPOCHS, FINAL), Ensemble(epochs=EPOCHS, final_epochs=FINAL)]
+            Parametric("mmf", EPOCHS, FINAL), Ensemble(EPOCHS, FINAL)]
 
 
 class Overshoot(Predictor):
@@ -93,9 +93,9 @@ def test_extrapolation_rejects_bad_arguments():
 
 
 def test_minimum_epochs_follows_the_parameter_count():
-    assert minimum_epochs(LastValue()) == 1
-    assert minimum_epochs(Parametric("janoschek")) == 4
-    assert minimum_epochs(Ensemble(families=("mmf", "janoschek"))) == 4
+    assert minimum_epochs(LastValue(EPOCHS, FINAL)) == 1
+    assert minimum_epochs(Parametric("janoschek", EPOCHS, FINAL)) == 4
+    assert minimum_epochs(Ensemble(EPOCHS, FINAL, families=("mmf", "janoschek"))) == 4
 
 
 def test_rank_correlations_draws_predictors_and_references_with_gaps():

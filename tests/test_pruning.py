@@ -1,25 +1,28 @@
+import math
+
+import numpy as np
 import pytest
 
 from nasedu.bench import load
 from nasedu.build import build
-from nasedu.protocol import Protocol
 from nasedu.curves import LastValue, Prediction
-from nasedu.estimators import EarlyStopping, ReplayTrainer
+from nasedu.estimators import EarlyStopping
+from nasedu.protocol import Protocol, protocol_data
 from nasedu.pruning import (Hyperband, MedianStopping, PredictiveStopping, SuccessiveHalving,
                             median_stops, probability_of_improvement, promote, rungs)
+from nasedu.ranking import zscore_sum
 from nasedu.train import TrainConfig
+from nasedu.trainers import LiveTrainer, ReplayTrainer
 
 
 class Replay:
-    """A trainer over hand-made curves that records what each rule asked for."""
+    """A trainer over hand-made curves."""
 
     def __init__(self, curves):
         self.curves = curves
         self.max_epochs = len(next(iter(curves.values())))
-        self.requests = []
 
     def advance(self, key, epoch):
-        self.requests.append((key, epoch))
         return self.curves[key][:epoch]
 
 
@@ -83,8 +86,7 @@ def test_hyperband_decisions():
 
 
 def test_predictive_stopping_decisions():
-    rule = PredictiveStopping(predictor=LastValue(epochs=9, final_epochs=3), delta=0.05,
-                              min_epochs=3)
+    rule = PredictiveStopping(LastValue(epochs=9, final_epochs=3), delta=0.05, min_epochs=3)
     observed = rule.run(list(CURVES), Replay(CURVES))
     # good finishes with best 0.917; slow's last value at epoch 3 (0.4) with its noise is far
     # below, stopped; fair (0.70, 3 epochs) too; poor and bad also.
@@ -93,14 +95,30 @@ def test_predictive_stopping_decisions():
 
 @pytest.mark.parametrize("make, message", [
     (lambda: SuccessiveHalving(reduction=1), "reduction factor must be an integer of at least 2"),
-    (lambda: Hyperband(min_epochs=0), "min_epochs must be a positive integer"),
-    (lambda: MedianStopping(min_runs=0), "min_runs must be a positive integer"),
-    (lambda: PredictiveStopping(delta=1.5), "delta must be in"),
+    (lambda: Hyperband(min_epochs=0), "min_epochs must be an integer >= 1"),
+    (lambda: MedianStopping(min_runs=0), "min_runs must be an integer >= 1"),
+    (lambda: PredictiveStopping(LastValue(9, 3), delta=1.5), "delta must be in"),
     (lambda: rungs(20, 3, 12), "smaller than one rung"),
 ])
 def test_bad_rule_arguments_are_named(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_predictive_stopping_needs_a_predictor_set_up_for_the_protocol():
+    with pytest.raises(TypeError, match="predictor must be a nasedu.curves.Predictor"):
+        PredictiveStopping(None)
+
+
+def test_predictive_stopping_reads_final_as_the_predictor_s_protocol_defines_it():
+    # peak runs first, to the end: its final is 0.9 over its last epoch, 0.7 over its last 3.
+    curves = {"peak": [0.1, 0.2, 0.3, 0.5, 0.6, 0.7, 0.5, 0.7, 0.9],
+              "late": [0.6, 0.7, 0.75, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8]}
+    last_three = PredictiveStopping(LastValue(9, 3), delta=0.05, min_epochs=3)
+    last_one = PredictiveStopping(LastValue(9, 1), delta=0.05, min_epochs=3)
+    # "late" at epoch 3 predicts 0.75 with little noise: below 0.9 (stopped), above 0.7 (kept).
+    assert lengths(last_one.run(list(curves), Replay(curves)))["late"] == 3
+    assert lengths(last_three.run(list(curves), Replay(curves)))["late"] == 9
 
 
 @pytest.fixture(scope="module")
@@ -113,17 +131,20 @@ def small_table(tmp_path_factory):
 @pytest.mark.slow
 @pytest.mark.parametrize("rule", [SuccessiveHalving(min_epochs=1, reduction=2),
                                   MedianStopping(warmup_epochs=1, min_runs=2)])
-def test_live_and_replay_make_the_same_decisions(small_table, digits, rule):
+def test_live_and_replay_make_the_same_decisions(small_table, rule):
     archs = small_table.archs
     # Live runs follow the table's protocol in full, thread count included, whatever torch
     # would pick on this machine: then they reproduce the table bit for bit.
-    live = EarlyStopping(rule, mode="live", protocol=small_table.protocol, seed=1)
-    replay = EarlyStopping(rule, mode="replay", bench=small_table, seed=1)
+    live = EarlyStopping(rule, LiveTrainer(protocol_data(small_table.protocol),
+                                           small_table.protocol, seed=1))
+    replay = EarlyStopping(rule, ReplayTrainer(small_table, seed=1))
     live_estimates, replay_estimates = live.estimate(archs), replay.estimate(archs)
     assert live.observed_ == replay.observed_
     assert live_estimates.scores == replay_estimates.scores
-    # A live run from scratch with the table's protocol and seed 1 reproduces seed 1: a read.
+    # A live run from scratch with the table's protocol and seed 1 reproduces seed 1: a read,
+    # so the live search is never scored against its own seed.
     assert replay_estimates.seeds_read == live_estimates.seeds_read == {1}
+    assert list(small_table.score(live_estimates).seeds) == [0]
     assert live_estimates.cost.epochs == pytest.approx(replay_estimates.cost.epochs)
 
 
@@ -133,13 +154,33 @@ def test_replay_charges_only_the_epochs_it_read(small_table):
     arch = small_table.archs[0]
     trainer.advance(arch, 2)
     assert trainer.cost.epochs == pytest.approx(small_table.training_cost(arch, 0).epochs / 2)
+    assert trainer.fresh().cost.epochs == 0  # a fresh trainer has replayed nothing
 
 
-def test_early_stopping_needs_what_its_mode_needs():
-    with pytest.raises(ValueError, match="replay mode needs a ground-truth table"):
-        EarlyStopping(SuccessiveHalving())
-    with pytest.raises(ValueError, match="unknown mode 'dream'"):
-        EarlyStopping(SuccessiveHalving(), mode="dream")
+def test_a_live_run_reads_its_seed_unless_it_starts_from_given_weights(digits):
+    protocol = Protocol(train=TrainConfig(epochs=2))
+    assert LiveTrainer(digits, protocol, seed=2).seeds_read == {2}
+    inherited = LiveTrainer(digits, protocol, seed=2, start=lambda arch: None)
+    assert inherited.seeds_read == frozenset()
+    with pytest.raises(ValueError, match="differ between such twins"):
+        LiveTrainer(digits, protocol, start=lambda arch: None, distinct=True)
+
+
+def test_early_stopping_names_a_part_that_does_not_fit():
+    bench = load("convpool")
+    with pytest.raises(TypeError, match="rule must be a nasedu.pruning.Rule"):
+        EarlyStopping("successive halving", ReplayTrainer(bench, 0))
+    with pytest.raises(TypeError, match=r"trainer must be a ReplayTrainer\(bench, seed\)"):
+        EarlyStopping(SuccessiveHalving(), bench)
+    with pytest.raises(TypeError, match="bench must be a ground-truth table"):
+        ReplayTrainer("five-op", 0)
+
+
+def test_estimating_twice_pays_twice_the_same():
+    bench = load("convpool")
+    search = EarlyStopping(SuccessiveHalving(1, 2), ReplayTrainer(bench, seed=0))
+    first, second = search.estimate(bench.archs), search.estimate(bench.archs)
+    assert first == second
 
 
 def test_the_shipped_table_records_twins_identically():
@@ -158,18 +199,17 @@ def test_distinct_trains_each_stand_alone_network_once():
     networks = {arch.network() for arch in archs}
     assert len(networks) < len(archs)  # the sample holds twins
     full = SuccessiveHalving(min_epochs=12)  # one rung: trains every run it is given fully
-    every = EarlyStopping(full, mode="replay", bench=bench, seed=0).estimate(archs)
-    once = EarlyStopping(full, mode="replay", bench=bench, seed=0, distinct=True)
+    every = EarlyStopping(full, ReplayTrainer(bench, seed=0)).estimate(archs)
+    once = EarlyStopping(full, ReplayTrainer(bench, seed=0, distinct=True))
     estimates = once.estimate(archs)
     assert estimates.cost.epochs == pytest.approx(every.cost.epochs * len(networks) / len(archs))
     assert set(estimates.scores) == set(once.observed_) == set(archs)
     for arch in archs:
         twin = next(a for a in archs if a.network() == arch.network())
         assert estimates.scores[arch] == estimates.scores[twin]
-    halving = EarlyStopping(SuccessiveHalving(1, 3), mode="replay", bench=bench, seed=0,
-                            distinct=True).estimate(archs)
-    assert halving.cost.epochs < EarlyStopping(SuccessiveHalving(1, 3), mode="replay",
-                                               bench=bench, seed=0).estimate(archs).cost.epochs
+    halving = EarlyStopping(SuccessiveHalving(1, 3), ReplayTrainer(bench, seed=0, distinct=True))
+    alone = EarlyStopping(SuccessiveHalving(1, 3), ReplayTrainer(bench, seed=0))
+    assert halving.estimate(archs).cost.epochs < alone.estimate(archs).cost.epochs
 
 
 @pytest.mark.slow
@@ -183,27 +223,22 @@ def test_live_runs_follow_the_protocols_thread_count(small_table, monkeypatch):
         return original(*args, **kwargs)
     monkeypatch.setattr(torch.nn.functional, "cross_entropy", spy)
     before = torch.get_num_threads()
-    EarlyStopping(SuccessiveHalving(1, 2), mode="live", protocol=small_table.protocol,
-                  seed=0).estimate(small_table.archs[:2])
+    EarlyStopping(SuccessiveHalving(1, 2), LiveTrainer(protocol_data(small_table.protocol),
+                                                       small_table.protocol)
+                  ).estimate(small_table.archs[:2])
     assert seen and set(seen) == {small_table.protocol.threads}
     assert torch.get_num_threads() == before
 
 
-@pytest.mark.slow
-def test_estimating_nothing_is_a_clear_error(small_table):
+def test_estimating_nothing_is_a_clear_error():
     with pytest.raises(ValueError, match="archs is empty"):
-        EarlyStopping(SuccessiveHalving(), mode="replay", bench=small_table).estimate([])
+        EarlyStopping(SuccessiveHalving(), ReplayTrainer(load("convpool"), 0)).estimate([])
 
 
 def test_early_stopping_ranks_what_it_observed_with_the_parameter_count():
-    import math
-
-    import numpy as np
-
-    from nasedu.curves import zscore_sum
     bench = load("five-op")
     archs = bench.space.sample(60, seed=1)
-    estimator = EarlyStopping(mode="replay", bench=bench, seed=0)  # successive halving (1, 3)
+    estimator = EarlyStopping(SuccessiveHalving(1, 3), ReplayTrainer(bench, seed=0))
     estimates = estimator.estimate(archs)
     first_rung = [arch for arch in archs if len(estimator.observed_[arch]) == 1]
     expected = zscore_sum([estimator.observed_[arch][0] for arch in first_rung],

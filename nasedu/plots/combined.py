@@ -3,8 +3,9 @@ cost-versus-quality chart, and what the size of the supernet's shortlist costs a
 
 Every function that draws returns a matplotlib ``Figure`` built without pyplot state, so it
 serves as a widget callback (``nasedu.widgets.View``) and is tested by calling it directly.
-``search_shortlist`` replays the combined estimator's second stage for one shortlist size, fast
-enough (milliseconds) to run on every move of a slider.
+``search_shortlist`` runs the library's ``Combined`` on a supernet's scores already computed,
+its second stage replayed, for one shortlist size: fast enough (milliseconds) to run on every
+move of a slider.
 
 >>> from nasedu.compare import Row
 >>> rows = [Row("cheap", 1.0, 1.0, 0.01, 0.01, 0.5, 0.6, 0.3, 1.0, 625),
@@ -14,7 +15,6 @@ enough (milliseconds) to run on every move of a slider.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping, Sequence
 
@@ -22,10 +22,11 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..cost import Cost
-from ..curves import rank_observed
-from ..estimators import EarlyStopping, Estimates
+from ..estimates import Estimates
+from ..estimators import Combined, EarlyStopping
 from ..pruning import SuccessiveHalving
 from ..space import Architecture
+from ..trainers import ReplayTrainer
 
 if TYPE_CHECKING:
     from ..bench import Bench
@@ -108,7 +109,7 @@ def cost_quality(rows: Sequence["Row"], metric: str = "kendall_tau",
 
 @dataclass(frozen=True)
 class ShortlistSearch:
-    """The combined estimator's second stage, replayed on one shortlist."""
+    """One combined search on a supernet's scores, its second stage replayed."""
 
     top_fraction: float                   # share of the supernet ranking kept
     shortlist: tuple[Architecture, ...]   # the kept architectures, best supernet score first
@@ -128,34 +129,25 @@ class ShortlistSearch:
 def search_shortlist(supernet: Estimates, bench: "Bench", top_fraction: float, *,
                      min_epochs: int, reduction: int, seed: int,
                      exhaustive: Cost, distinct: bool = False) -> ShortlistSearch:
-    """Keep the best ``top_fraction`` of ``supernet``'s scores (at least one architecture) and
-    run successive halving (``min_epochs``, ``reduction``) on them, replaying seed ``seed``
-    of ``bench``, as ``nasedu.estimators.Combined`` does in replay mode; truth and regret come
-    from the seeds the replay did not read. ``exhaustive`` is the cost of training every
-    architecture once; the cost of both stages is reported as a share of it. ``distinct``
-    trains each stand-alone network of the shortlist once (see ``EarlyStopping``). Raises
-    ValueError for ``top_fraction`` outside (0, 1].
+    """The combined search (``nasedu.estimators.Combined``) on the ``supernet`` scores already
+    computed: keep their best ``top_fraction`` (at least one) and run successive halving
+    (``min_epochs``, ``reduction``) on them, replaying seed ``seed`` of ``bench`` (one run per
+    stand-alone network if ``distinct``); truth and regret come from the seeds the search did
+    not read. ``exhaustive`` is the cost of training every architecture once; the cost of both
+    stages is reported as a share of it. Raises ValueError for ``top_fraction`` outside (0, 1].
     """
-    if isinstance(top_fraction, bool) or not 0 < top_fraction <= 1:
-        raise ValueError(f"top_fraction must be in (0, 1], but got {top_fraction=}")
-    keep = max(1, math.ceil(top_fraction * len(supernet.scores)))
-    shortlist = sorted(supernet.scores, key=lambda arch: -supernet.scores[arch])[:keep]
-    stage = EarlyStopping(SuccessiveHalving(min_epochs, reduction), mode="replay", bench=bench,
-                          seed=seed, distinct=distinct)
-    second = stage.estimate(shortlist)
-    # The combined estimator's order of the shortlist: runs trained longest first, then the
-    # supernet's score and the partial curve together; ties go to the first in
-    # supernet.scores' order, as in its merged scores.
-    together = rank_observed(stage.observed_, supernet.scores)
-    pick = max((arch for arch in supernet.scores if arch in together), key=together.get)
-    unread = [s for s in bench.seeds if s not in second.seeds_read]
+    second = EarlyStopping(SuccessiveHalving(min_epochs, reduction),
+                           ReplayTrainer(bench, seed, distinct=distinct))
+    combined = Combined(supernet, second, top_fraction)
+    estimates = combined.estimate(list(supernet.scores))
+    unread = [s for s in bench.seeds if s not in estimates.seeds_read]
     truth = dict(zip(bench.archs, bench.finals(unread).tolist()))
-    cost = supernet.cost + second.cost
     return ShortlistSearch(
-        top_fraction=top_fraction, shortlist=tuple(shortlist),
-        reached={arch: len(stage.observed_[arch]) for arch in shortlist},
-        truth={arch: truth[arch] for arch in shortlist}, best_truth=max(truth.values()),
-        pick=pick, cost=cost, fraction=cost.epochs / exhaustive.epochs)
+        top_fraction=top_fraction, shortlist=tuple(combined.shortlist_),
+        reached={arch: len(second.observed_[arch]) for arch in combined.shortlist_},
+        truth={arch: truth[arch] for arch in combined.shortlist_},
+        best_truth=max(truth.values()), pick=estimates.best(), cost=estimates.cost,
+        fraction=estimates.cost.epochs / exhaustive.epochs)
 
 
 def shortlist_figure(chosen: ShortlistSearch, sweep: Sequence[ShortlistSearch] = (),

@@ -34,7 +34,7 @@ def minimum_epochs(predictor: Predictor) -> int:
     """The fewest observed epochs ``predictor`` can predict from: a parametric family needs at
     least as many points as it has parameters; an ensemble, as many as its smallest family.
 
-    >>> minimum_epochs(Parametric("pow3")), minimum_epochs(Ensemble())
+    >>> minimum_epochs(Parametric("pow3", 12, 6)), minimum_epochs(Ensemble(12, 6))
     (3, 3)
     """
     if isinstance(predictor, Parametric):
