@@ -1,23 +1,41 @@
-"""The command line: ``python -m nasedu COMMAND``; ``python -m nasedu --help`` lists them."""
+"""The command line: ``python -m nasedu COMMAND``; ``python -m nasedu --help`` lists them.
+
+Each command's options are added when that command is used (``LazyParser``), and each command
+imports what it needs when it runs: the instructors' ``grade`` and ``release`` never import
+torch or the training code.
+"""
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from .arguments import MAX_EPOCHS, MAX_SEEDS, check_writable, integer, number, positive_int
-from .compare import (DEFAULT_SAMPLE, DEFAULT_STRATEGIES, STRATEGIES,
-                      CompareConfig)
-from .data import DATASETS, load_dataset
 from .grading_cli import add_grading_commands
 from .seeds import MAX_SEED
-from .space import MAX_LAYERS, OPS, SPACES, SearchSpace, get_space
-from .train import TrainConfig, train
+
+
+class LazyParser(argparse.ArgumentParser):
+    """A command's parser that adds its options (``add_options(parser)``) only when the command
+    is parsed or its help is shown, so that building the whole command line imports nothing
+    the other commands need."""
+
+    def __init__(self, *args, add_options: Callable[[argparse.ArgumentParser], None] | None
+                 = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_options = add_options
+
+    def parse_known_args(self, args=None, namespace=None):
+        if self.add_options is not None:
+            add_options, self.add_options = self.add_options, None
+            add_options(self)
+        return super().parse_known_args(args, namespace)
 
 
 def command_space(args: argparse.Namespace) -> None:
+    from .space import SPACES, get_space
     names = [args.name] if args.name else sorted(SPACES)
     for name in names:
         space = get_space(name)
@@ -30,6 +48,8 @@ def command_space(args: argparse.Namespace) -> None:
 
 
 def command_train(args: argparse.Namespace) -> None:
+    from .data import load_dataset
+    from .train import TrainConfig, train
     config = TrainConfig(epochs=args.epochs)
     data = load_dataset(args.dataset, seed=args.split_seed, device=args.device)
     result = train(args.arch, data, config, seed=args.seed, progress=args.progress,
@@ -45,8 +65,9 @@ def command_train(args: argparse.Namespace) -> None:
     print(f"cost: {result.cost.epochs:.2f} epoch-equivalents, {result.cost.seconds:.2f} s")
 
 
-def bench_space(args: argparse.Namespace) -> SearchSpace:
+def bench_space(args: argparse.Namespace):
     """The space ``bench build`` trains: a named one (--space) or one given by --ops/--layers."""
+    from .space import SPACES, SearchSpace, get_space
     if args.space is not None:
         if args.ops is not None or args.layers is not None:
             raise ValueError("give either --space or --ops with --layers, not both")
@@ -61,6 +82,7 @@ def bench_space(args: argparse.Namespace) -> SearchSpace:
 def command_bench_build(args: argparse.Namespace) -> None:
     from .build import build, check_build
     from .protocol import Protocol
+    from .train import TrainConfig
     space = bench_space(args)
     protocol = Protocol(dataset=args.dataset, train=TrainConfig(epochs=args.epochs))
     seeds = range(args.seeds)
@@ -116,10 +138,9 @@ def _cell(value: float, width: int) -> str:
     """A right-aligned score, or '-' where it is undefined (NaN)."""
     return f"{'-':>{width}}" if np.isnan(value) else f"{value:>{width}.3f}"
 
-
-
 def command_compare(args: argparse.Namespace) -> None:
-    from .compare import compare, format_table, write_outputs
+    from .compare import DEFAULT_STRATEGIES, CompareConfig, compare
+    from .report import format_table, write_outputs
     config = CompareConfig(table=args.table, supernet_budget=args.supernet_budget,
                            sample=args.sample, seed=args.seed, device=args.device)
     out = check_writable("--out", args.out, folder=True)
@@ -131,113 +152,129 @@ def command_compare(args: argparse.Namespace) -> None:
         print(f"wrote {path}")
 
 
+def space_options(parser: argparse.ArgumentParser) -> None:
+    from .space import SPACES
+    parser.add_argument("name", nargs="?", choices=sorted(SPACES),
+                        help="a space to list in full")
+    parser.set_defaults(run=command_space)
+
+
+def train_options(parser: argparse.ArgumentParser) -> None:
+    from .data import DATASETS
+    from .train import TrainConfig
+    parser.add_argument("arch", help="e.g. 'conv -> pool -> conv' or 'conv3x3-maxpool3x3'")
+    parser.add_argument("--epochs", type=integer(1, MAX_EPOCHS), default=TrainConfig.epochs,
+                        help=f"epochs to train, 1 to {MAX_EPOCHS} (default %(default)s, the "
+                             f"tables' protocol)")
+    parser.add_argument("--seed", type=integer(0, MAX_SEED), default=0,
+                        help="seeds the weights and the batch order, as a table's seed does "
+                             "(default %(default)s)")
+    parser.add_argument("--split-seed", type=integer(0, MAX_SEED), default=0,
+                        help="seeds the train/validation/test split (default %(default)s, "
+                             "the split of every shipped table)")
+    parser.add_argument("--threads", type=integer(1, 256), default=1,
+                        help="CPU threads; results depend on it (default %(default)s, the "
+                             "tables' protocol)")
+    parser.add_argument("--device", default="auto",
+                        help="auto, cpu, cuda, cuda:N or mps (default %(default)s)")
+    parser.add_argument("--dataset", default="digits", choices=DATASETS,
+                        help="default %(default)s (embedded, no download)")
+    parser.add_argument("--progress", action="store_true", help="show a progress bar")
+    parser.set_defaults(run=command_train)
+
+
+def bench_options(parser: argparse.ArgumentParser) -> None:
+    from .data import DATASETS
+    from .space import MAX_LAYERS, OPS, SPACES
+    from .train import TrainConfig
+    actions = parser.add_subparsers(dest="bench_command", required=True, metavar="ACTION")
+    build = actions.add_parser(
+        "build", help="train every architecture of a space and write the table",
+        description="Train every architecture of a space for each seed and write the table. "
+                    "Interrupted builds resume where they stopped when run again.")
+    build.add_argument("--space", choices=sorted(SPACES), default=None,
+                       help="a named space (or give --ops and --layers)")
+    build.add_argument("--ops", default=None,
+                       help=f"comma-separated ops of a space of your own, from {', '.join(OPS)}")
+    build.add_argument("--layers", type=integer(1, MAX_LAYERS), default=None,
+                       help=f"layers of a space of your own, 1 to {MAX_LAYERS}")
+    build.add_argument("--name", default=None,
+                       help="name of a space of your own (default: from its ops)")
+    build.add_argument("--dataset", default="digits", choices=DATASETS)
+    build.add_argument("--seeds", type=integer(1, MAX_SEEDS), default=3,
+                       help=f"number of seeds (0, 1, ...), 1 to {MAX_SEEDS} (default %(default)s)")
+    build.add_argument("--epochs", type=integer(1, MAX_EPOCHS), default=TrainConfig.epochs,
+                       help=f"epochs per run, 1 to {MAX_EPOCHS} (default %(default)s)")
+    build.add_argument("--workers", type=positive_int, default=1,
+                       help="parallel processes, one CPU thread each, at most the CPUs here "
+                            "(default %(default)s)")
+    build.add_argument("--device", default="cpu")
+    build.add_argument("--backend", default="local", choices=["local", "ray"],
+                       help='local: worker processes here; ray: one Ray task per run (pip '
+                            'install "nasedu[cluster]")')
+    build.add_argument("--address", default=None,
+                       help="Ray cluster to use: auto, HOST:PORT or ray://HOST:10001 (default: "
+                            "start a local Ray instance of --workers CPUs)")
+    build.add_argument("--out", required=True, help="table file to write (.json.gz)")
+    build.add_argument("--quiet", action="store_true", help="no progress bar")
+    build.set_defaults(run=command_bench_build)
+    info = actions.add_parser(
+        "info", help="summarise a table: spread, noise ceiling, zero-cost proxies",
+        description="Summarise a table: accuracy spread, noise ceiling and zero-cost proxies.")
+    info.add_argument("table", help="a shipped table's space name or a table file")
+    info.set_defaults(run=command_bench_info)
+
+
+def compare_options(parser: argparse.ArgumentParser) -> None:
+    from .compare import DEFAULT_SAMPLE, STRATEGIES, CompareConfig
+    from .space import SPACES
+    parser.add_argument("--table", "--space", dest="table", default=CompareConfig.table,
+                        help=f"a shipped table ({', '.join(sorted(SPACES))}) or a table file "
+                             f"written by bench build (default %(default)s)")
+    parser.add_argument("--strategies", nargs="+", choices=STRATEGIES, metavar="NAME",
+                        help=f"any of: {', '.join(STRATEGIES)} (default: all but the last two, "
+                             "which rerun both parts at the combined search's budget)")
+    parser.add_argument("--supernet-budget", type=number(0, 1),
+                        default=CompareConfig.supernet_budget,
+                        help="weight sharing's supernet training as a share of training every "
+                             "architecture once (default %(default)s)")
+    parser.add_argument("--sample", type=positive_int, default=None,
+                        help=f"architectures full training trains, at most the space's size "
+                             f"(default {DEFAULT_SAMPLE}, or the space if smaller)")
+    parser.add_argument("--seed", type=integer(0, MAX_SEED), default=CompareConfig.seed,
+                        help="search seed: one of the table's seeds, which replayed strategies "
+                             "read (default %(default)s)")
+    parser.add_argument("--device", default="auto",
+                        help="auto, cpu, cuda, cuda:N or mps (default %(default)s)")
+    parser.add_argument("--out", default="runs/compare", help="output folder (default "
+                                                              "%(default)s)")
+    parser.add_argument("--quiet", action="store_true", help="no progress messages")
+    parser.set_defaults(run=command_compare)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m nasedu",
         description="nasedu: estimating candidate networks in neural architecture search.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    space = commands.add_parser("space", help="list and count a search space",
-                                description="List the named search spaces, or every "
-                                            "architecture of one of them.")
-    space.add_argument("name", nargs="?", choices=sorted(SPACES), help="a space to list in full")
-    space.set_defaults(run=command_space)
-
-    train_cmd = commands.add_parser(
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                     parser_class=LazyParser)
+    commands.add_parser("space", help="list and count a search space",
+                        description="List the named search spaces, or every architecture of "
+                                    "one of them.", add_options=space_options)
+    commands.add_parser(
         "train", help="train one architecture and print its learning curve",
-        description="Train one architecture from scratch and print its learning curve and cost.")
-    train_cmd.add_argument("arch", help="e.g. 'conv -> pool -> conv' or 'conv3x3-maxpool3x3'")
-    train_cmd.add_argument("--epochs", type=integer(1, MAX_EPOCHS), default=TrainConfig.epochs,
-                           help=f"epochs to train, 1 to {MAX_EPOCHS} (default %(default)s, the "
-                                f"tables' protocol)")
-    train_cmd.add_argument("--seed", type=integer(0, MAX_SEED), default=0,
-                           help="seeds the weights and the batch order, as a table's seed does "
-                                "(default %(default)s)")
-    train_cmd.add_argument("--split-seed", type=integer(0, MAX_SEED), default=0,
-                           help="seeds the train/validation/test split (default %(default)s, "
-                                "the split of every shipped table)")
-    train_cmd.add_argument("--threads", type=integer(1, 256), default=1,
-                           help="CPU threads; results depend on it (default %(default)s, the "
-                                "tables' protocol)")
-    train_cmd.add_argument("--device", default="auto",
-                           help="auto, cpu, cuda, cuda:N or mps (default %(default)s)")
-    train_cmd.add_argument("--dataset", default="digits", choices=DATASETS,
-                           help="default %(default)s (embedded, no download)")
-    train_cmd.add_argument("--progress", action="store_true", help="show a progress bar")
-    train_cmd.set_defaults(run=command_train)
-
-    bench = commands.add_parser("bench", help="build or inspect a ground-truth table",
-                                description="Ground truth: every architecture of a space "
-                                            "trained from scratch with several seeds.")
-    bench_commands = bench.add_subparsers(dest="bench_command", required=True, metavar="ACTION")
-    bench_build = bench_commands.add_parser(
-        "build", help="train every architecture of a space and write the table",
-        description="Train every architecture of a space for each seed and write the table. "
-                    "Interrupted builds resume where they stopped when run again.")
-    bench_build.add_argument("--space", choices=sorted(SPACES), default=None,
-                             help="a named space (or give --ops and --layers)")
-    bench_build.add_argument("--ops", default=None,
-                             help=f"comma-separated ops of a space of your own, from "
-                                  f"{', '.join(OPS)}")
-    bench_build.add_argument("--layers", type=integer(1, MAX_LAYERS), default=None,
-                             help=f"layers of a space of your own, 1 to {MAX_LAYERS}")
-    bench_build.add_argument("--name", default=None,
-                             help="name of a space of your own (default: from its ops)")
-    bench_build.add_argument("--dataset", default="digits", choices=DATASETS)
-    bench_build.add_argument("--seeds", type=integer(1, MAX_SEEDS), default=3,
-                             help=f"number of seeds (0, 1, ...), 1 to {MAX_SEEDS} "
-                                  f"(default %(default)s)")
-    bench_build.add_argument("--epochs", type=integer(1, MAX_EPOCHS), default=TrainConfig.epochs,
-                             help=f"epochs per run, 1 to {MAX_EPOCHS} (default %(default)s)")
-    bench_build.add_argument("--workers", type=positive_int, default=1,
-                             help="parallel processes, one CPU thread each, at most the CPUs "
-                                  "here (default %(default)s)")
-    bench_build.add_argument("--device", default="cpu")
-    bench_build.add_argument("--backend", default="local", choices=["local", "ray"],
-                             help="local: worker processes here; ray: one Ray task per run "
-                                  '(pip install "nasedu[cluster]")')
-    bench_build.add_argument("--address", default=None,
-                             help="Ray cluster to use: auto, HOST:PORT or ray://HOST:10001 "
-                                  "(default: start a local Ray instance of --workers CPUs)")
-    bench_build.add_argument("--out", required=True, help="table file to write (.json.gz)")
-    bench_build.add_argument("--quiet", action="store_true", help="no progress bar")
-    bench_build.set_defaults(run=command_bench_build)
-    bench_info = bench_commands.add_parser(
-        "info", help="summarise a table: spread, noise ceiling, zero-cost proxies",
-        description="Summarise a table: accuracy spread, noise ceiling and zero-cost proxies.")
-    bench_info.add_argument("table", help="a shipped table's space name or a table file")
-    bench_info.set_defaults(run=command_bench_info)
-
-    compare_cmd = commands.add_parser(
+        description="Train one architecture from scratch and print its learning curve and cost.",
+        add_options=train_options)
+    commands.add_parser("bench", help="build or inspect a ground-truth table",
+                        description="Ground truth: every architecture of a space trained from "
+                                    "scratch with several seeds.", add_options=bench_options)
+    commands.add_parser(
         "compare", help="run every strategy and score it against the ground truth",
         description="Run every strategy (random search, parameter count, full training of a "
                     "sample, weight sharing, early stopping, combined) on the embedded data and "
                     "score each against the shipped ground truth: cost, rank correlation, "
                     "top-10% precision, regret. Writes table.csv, table.json and a "
-                    "cost-versus-quality plot.")
-    compare_cmd.add_argument("--table", "--space", dest="table", default=CompareConfig.table,
-                             help=f"a shipped table ({', '.join(sorted(SPACES))}) or a table "
-                                  f"file written by bench build (default %(default)s)")
-    compare_cmd.add_argument("--strategies", nargs="+", choices=STRATEGIES, metavar="NAME",
-                             help=f"any of: {', '.join(STRATEGIES)} (default: all but the last two, "
-                                  "which rerun both parts at the combined search's budget)")
-    compare_cmd.add_argument("--supernet-budget", type=number(0, 1),
-                             default=CompareConfig.supernet_budget,
-                             help="weight sharing's supernet training as a share of training "
-                                  "every architecture once (default %(default)s)")
-    compare_cmd.add_argument("--sample", type=positive_int, default=None,
-                             help=f"architectures full training trains, at most the space's "
-                                  f"size (default {DEFAULT_SAMPLE}, or the space if smaller)")
-    compare_cmd.add_argument("--seed", type=integer(0, MAX_SEED), default=CompareConfig.seed,
-                             help="search seed: one of the table's seeds, which replayed "
-                                  "strategies read (default %(default)s)")
-    compare_cmd.add_argument("--device", default="auto",
-                             help="auto, cpu, cuda, cuda:N or mps (default %(default)s)")
-    compare_cmd.add_argument("--out", default="runs/compare",
-                             help="output folder (default %(default)s)")
-    compare_cmd.add_argument("--quiet", action="store_true", help="no progress messages")
-    compare_cmd.set_defaults(run=command_compare)
-
+                    "cost-versus-quality plot.", add_options=compare_options)
     add_grading_commands(commands)
     return parser
 

@@ -19,6 +19,18 @@ def test_help_explains_each_command():
         assert command in result.stdout
 
 
+@pytest.mark.parametrize("command", [["grade", "submitted/a/01_cost.ipynb"], ["release", "a", "b"]])
+def test_the_instructors_commands_do_not_import_torch(command):
+    # The grader runs where students' notebooks are graded, not trained: torch is not needed.
+    code = ("import sys; from nasedu.__main__ import build_parser; "
+            f"args = build_parser().parse_args({command!r}); "
+            "import nasedu.grading, nasedu.release; print('torch' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
 def test_space_lists_and_counts(capsys):
     assert main(["space", "convpool"]) == 0
     out = capsys.readouterr().out
@@ -62,7 +74,8 @@ def no_work(monkeypatch):
         raise AssertionError("work started before the arguments were checked")
     import nasedu.build
     import nasedu.compare
-    for module, name in ((nasedu.compare, "measure_timing"), (nasedu.compare, "run_one"),
+    import nasedu.timing
+    for module, name in ((nasedu.compare, "measure_timing"), (nasedu.timing, "run_one"),
                          (nasedu.build, "_run_jobs"), (nasedu.compare, "protocol_data")):
         monkeypatch.setattr(module, name, forbidden)
 
