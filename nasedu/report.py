@@ -65,34 +65,12 @@ def write_outputs(rows: Sequence["Row"], out: str | Path) -> list[Path]:
 
 
 def plot_png(rows: Sequence["Row"]) -> bytes:
-    """Cost (log scale) against Kendall tau and regret, one point per strategy."""
+    """The course's cost-versus-quality figure (``plots.compare.comparison_figure``) as PNG:
+    cost as a share of exhaustive training (log scale) against Kendall tau, one point per
+    strategy, the noise ceiling named."""
     import matplotlib
     matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-    figure = Figure(figsize=(10, 4), layout="constrained")
-    tau_axes, regret_axes = figure.subplots(1, 2)
-    ceiling = rows[-1]
-    for row in rows[:-1]:
-        if row.note:
-            continue
-        for axes, value in ((tau_axes, row.kendall_tau), (regret_axes, row.regret)):
-            if not row.fraction_epochs > 0:  # free strategies have no place on a log axis
-                axes.axhline(value, linestyle=":", color="grey", linewidth=1)
-                axes.annotate(f"{row.strategy} (free)", (0, value), fontsize=8,
-                              xycoords=("axes fraction", "data"), xytext=(4, 2),
-                              textcoords="offset points", color="grey")
-                continue
-            axes.scatter(100 * row.fraction_epochs, value)
-            axes.annotate(row.strategy, (100 * row.fraction_epochs, value), fontsize=8,
-                          xytext=(4, 4), textcoords="offset points")
-    for axes, value, label in (
-            (tau_axes, ceiling.kendall_tau, "Kendall tau-b (higher is better)"),
-            (regret_axes, ceiling.regret, "regret, accuracy points (lower is better)")):
-        axes.axhline(value, linestyle="--", color="grey", label="full training, one seed")
-        axes.set_xscale("log")
-        axes.set_xlabel("cost, % of exhaustive full training (epoch-equivalents)")
-        axes.set_ylabel(label)
-        axes.legend(loc="best", fontsize=8)
+    from .plots.compare import comparison_figure
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
+    comparison_figure(rows).savefig(buffer, format="png", dpi=100)
     return buffer.getvalue()
