@@ -91,11 +91,13 @@ def truth_of(bench: "Bench") -> tuple[int, ...]:
 def compute_scale(bench: "Bench") -> Scale:
     """The anchors, from the table: the zero-cost proxies from the parameter and
     multiply-accumulate counts the table recorded and the conv count; weight sharing at its
-    defaults, trained here (seconds); the noise ceiling."""
+    defaults, trained here (seconds) on the table's thread count, so that a notebook and the
+    grader on one machine find the same anchor; the noise ceiling."""
     from ..estimates import Estimates
     from ..estimators import WeightSharing
     from ..protocol import protocol_data
     from ..proxies import ConvCount
+    from ..train import thread_count
 
     truth = truth_of(bench)
     proxies = {"parameter count": {arch: bench.parameters(arch) for arch in bench.archs},
@@ -104,9 +106,10 @@ def compute_scale(bench: "Bench") -> Scale:
     taus = {name: bench.score(Estimates(scores), truth).kendall_tau
             for name, scores in proxies.items()}
     proxy = max(taus, key=taus.get)
-    sharing = WeightSharing(bench.space, protocol_data(bench.protocol), seed=0)
-    return Scale(truth, proxy, taus[proxy],
-                 bench.score(sharing.estimate(bench.archs), truth).kendall_tau,
+    with thread_count(bench.protocol.threads):
+        sharing = WeightSharing(bench.space, protocol_data(bench.protocol), seed=0)
+        estimates = sharing.estimate(bench.archs)
+    return Scale(truth, proxy, taus[proxy], bench.score(estimates, truth).kendall_tau,
                  bench.noise_ceiling(truth).kendall_tau)
 
 
