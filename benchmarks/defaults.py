@@ -27,6 +27,7 @@ import torch
 from nasedu.bench import SHIPPED, load
 from nasedu.compare import EQUAL_BUDGET, CompareConfig, compare
 from nasedu.protocol import protocol_data
+from nasedu.sharing import MIN_EPOCHS_PER_OP, SUPERNET_BUDGET
 from nasedu.proxies import ZERO_COST_PROXIES
 
 THREADS = 1  # the tables' protocol
@@ -124,8 +125,8 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(THREADS)
     config = CompareConfig()
-    print(f"defaults: supernet budget {config.supernet_budget:.2%} of exhaustive training "
-          f"(evaluation on top); successive halving ({config.min_epochs}, {config.reduction}) "
+    print(f"defaults: supernet budget {SUPERNET_BUDGET:.2%} of exhaustive training but at "
+          f"least {MIN_EPOCHS_PER_OP:g} epochs per op (evaluation on top); successive halving ({config.min_epochs}, {config.reduction}) "
           f"ranked by recent mean + log params; combined shortlist "
           f"{config.top_fraction:.0%}, ranked by supernet score + recent mean")
     for table in args.tables:

@@ -49,8 +49,9 @@ class CompareConfig:
     ``SuccessiveHalving``, ``Combined``), chosen once for every table."""
 
     table: str = "five-op"          # a shipped table's name or a table file (bench build)
-    supernet_budget: float = SupernetConfig.budget  # weight sharing's training, as a share of
-                                    # training every architecture of the space once
+    supernet_budget: float | None = None  # weight sharing's training, as a share of training
+                                    # every architecture of the space once; None: the library's
+                                    # default (SupernetConfig: 0.4%, at least 10 epochs per op)
     sample: int | None = None       # architectures "full training (sample)" trains; None:
                                     # DEFAULT_SAMPLE, or the whole space if it is smaller
     top_fraction: float = COMBINED_TOP_FRACTION  # share of the supernet ranking the combined
@@ -67,10 +68,10 @@ class CompareConfig:
             raise ValueError(f"table must be a shipped table's name {sorted(SHIPPED)} or a "
                              f"table file, but got table={self.table!r}")
         budget = self.supernet_budget
-        if (isinstance(budget, bool) or not isinstance(budget, (int, float))
-                or not 0 < budget <= 1):
+        if budget is not None and (isinstance(budget, bool)
+                                   or not isinstance(budget, (int, float)) or not 0 < budget <= 1):
             raise ValueError(f"supernet_budget is a share of exhaustive training, a number in "
-                             f"(0, 1], but got supernet_budget={budget!r}")
+                             f"(0, 1] (or None for the default), but got supernet_budget={budget!r}")
         if self.sample is not None:
             check_integer("sample", self.sample, 1)
         for name, low, high in (("min_epochs", 1, None),
@@ -176,7 +177,8 @@ def at_budget(name: str, budget: float, config: CompareConfig, bench: Bench, dat
     space, seed = bench.space, config.seed
     if name.startswith("weight sharing"):
         exhaustive = exhaustive_epochs(len(bench.archs), data, bench.protocol.train.epochs)
-        share = config.supernet_budget + (budget - weight_sharing.cost.epochs) / exhaustive
+        trained = config.supernet(bench).training_epochs(bench.archs, data)
+        share = (trained + budget - weight_sharing.cost.epochs) / exhaustive
         return (WeightSharing(space, data, config.supernet(bench, min(share, 1.0)), seed=seed),
                 bench.archs)
 

@@ -38,7 +38,8 @@ class WeightSharing(Estimator):
     ``nasedu.sharing``).
 
     The supernet trains for ``config.budget`` of exhaustive training of the candidates asked
-    for (``SupernetConfig.training_epochs``). Cost is that training plus the evaluation: each
+    for, and at least ``config.min_epochs_per_op`` per op of a layer
+    (``SupernetConfig.training_epochs``). Cost is that training plus the evaluation: each
     candidate's recalibration and validation passes (forward-only, one third), scaled by the
     share of multiply-accumulates the prefix tree actually computes (see
     ``tree_work_fraction``). After ``estimate``, ``supernet_`` holds the trained supernet.
@@ -58,7 +59,7 @@ class WeightSharing(Estimator):
     def estimate(self, archs: Sequence[Architecture]) -> Estimates:
         if len(archs) == 0:
             raise ValueError("archs is empty; give at least one architecture to estimate")
-        epochs = self.config.training_epochs(len(dict.fromkeys(archs)), self.data)
+        epochs = self.config.training_epochs(archs, self.data)
         supernet, training_cost = train_supernet(self.space, self.data, epochs, self.config,
                                                  seed=self.seed, progress=self.progress)
         started = time.perf_counter()

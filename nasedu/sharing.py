@@ -19,10 +19,13 @@ ground truth this lifts Kendall tau from about 0.6 to about 0.76 at the same bud
 ``benchmarks/weight_sharing.py``). The learning rate follows a cosine decay over the budget by
 default, so the shared weights settle instead of jittering at the end.
 
-The budget is relative to the space: a share of *exhaustive training*, training every
-candidate once for ``reference_epochs`` as a stand-alone network (see ``exhaustive_epochs``).
-The default, 0.4%, is the share at which the five-op supernet ranked best (50 supernet epochs
-there); on five-op more training lowered Kendall tau (see ``benchmarks/defaults.py``).
+The budget is relative to the space: a share of *exhaustive training* (every candidate trained
+once, ``exhaustive_epochs``). The default is 0.4%, the share at which five-op ranked best (50
+supernet epochs there; more lowered its tau), but at least ``MIN_EPOCHS_PER_OP`` = 10 epochs
+per op of a layer, what 0.4% gives each of five-op's 5 ops. A share alone starves a small
+space: architectures grow as ops ** layers, but each op is trained on 1 / ops of the steps
+whatever the size. On a 64-architecture development table (4 ops x 3 layers, not shipped) 0.4%
+alone is 5 epochs and ranks at chance (tau 0.08/0.37/-0.10 over three seeds); 40, 0.83/0.77/0.81.
 
 >>> from nasedu.data import load_dataset
 >>> from nasedu.space import get_space
@@ -34,10 +37,9 @@ there); on five-op more training lowered Kendall tau (see ``benchmarks/defaults.
 """
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import asdict, dataclass
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import Iterator, Sequence
 
 import torch
 from torch import nn
@@ -46,70 +48,13 @@ from .cost import Cost
 from .data import Dataset
 from .models import DEFAULT_CHANNELS, SuperNet, count_macs
 from .prefix_tree import activation_keys, evaluate_tree
+from .sharing_parts import SAMPLERS, SCHEDULES, SCORES, choose
 from .space import Architecture, SearchSpace
 from .train import TrainConfig, check_finite, check_sgd, make_optimizer, progress_bar, \
     recalibrate_bn, seeded
 
 SUPERNET_BUDGET = 0.004  # chosen on five-op before any other table was run (see the README)
-
-
-# Samplers: the paths each training step trains, drawn from a generator.
-
-def uniform_paths(space: SearchSpace, generator: torch.Generator) -> Iterator[list[Architecture]]:
-    """SPOS: each step one path, every op of every layer drawn uniformly and independently."""
-    while True:
-        picks = torch.randint(len(space.ops), (space.num_layers,), generator=generator)
-        yield [Architecture(tuple(space.ops[i] for i in picks.tolist()))]
-
-
-def fair_paths(space: SearchSpace, generator: torch.Generator) -> Iterator[list[Architecture]]:
-    """FairNAS: each step ``len(ops)`` paths built from one random permutation of the ops per
-    layer, so each op of each layer appears in exactly one of them."""
-    n = len(space.ops)
-    while True:
-        permutations = [torch.randperm(n, generator=generator).tolist()
-                        for _ in range(space.num_layers)]
-        yield [Architecture(tuple(space.ops[perm[j]] for perm in permutations))
-               for j in range(n)]
-
-
-# Schedules: the learning rate's factor once ``progress`` (a share in [0, 1]) of the budget
-# is trained.
-
-def cosine(progress: float) -> float:
-    """From 1 down to 0 along half a cosine, so the shared weights settle at the end."""
-    return 0.5 * (1 + math.cos(math.pi * progress))
-
-
-def constant(progress: float) -> float:
-    return 1.0
-
-
-# Scores: how a candidate is ranked from its logits (N, classes) and labels (N,); higher is
-# better.
-
-def negative_loss(logits: torch.Tensor, labels: torch.Tensor) -> float:
-    """The negated mean cross-entropy."""
-    return -nn.functional.cross_entropy(logits, labels).item()
-
-
-def top1_accuracy(logits: torch.Tensor, labels: torch.Tensor) -> float:
-    """The share of examples whose largest logit is their label's."""
-    return (logits.argmax(dim=1) == labels).sum().item() / len(labels)
-
-
-SAMPLERS: dict[str, Callable[[SearchSpace, torch.Generator], Iterator[list[Architecture]]]] = {
-    "uniform": uniform_paths, "fair": fair_paths}
-SCHEDULES: dict[str, Callable[[float], float]] = {"cosine": cosine, "constant": constant}
-SCORES: dict[str, Callable[[torch.Tensor, torch.Tensor], float]] = {
-    "loss": negative_loss, "accuracy": top1_accuracy}
-
-
-def choose(kind: str, name: object, registry: Mapping[str, Callable]) -> Callable:
-    """``registry[name]``, or a ValueError naming ``name`` and the ``kind``s to choose from."""
-    if not isinstance(name, str) or name not in registry:
-        raise ValueError(f"unknown {kind} {name!r}; choose from {list(registry)}")
-    return registry[name]
+MIN_EPOCHS_PER_OP = 10.0  # five-op's default gives each of its 5 ops this much (see above)
 
 
 def exhaustive_epochs(num_archs: int, data: Dataset, epochs: int = TrainConfig.epochs) -> float:
@@ -130,8 +75,9 @@ class SupernetConfig:
     """How a supernet is trained and its candidates scored. ``sampler``, ``schedule`` and
     ``score`` name entries of ``SAMPLERS``, ``SCHEDULES`` and ``SCORES``."""
 
-    budget: float = SUPERNET_BUDGET  # supernet training, as a share of exhaustive training
-                                     # of the candidates it scores (evaluation comes on top)
+    budget: float | None = None     # supernet training, as a share of exhaustive training of
+                                    # the candidates it scores (evaluation comes on top); None:
+                                    # SUPERNET_BUDGET, but MIN_EPOCHS_PER_OP per op at least
     reference_epochs: int = TrainConfig.epochs  # a stand-alone training's epochs (exhaustive)
     batch_size: int = 64            # examples per path per step
     learning_rate: float = 0.05     # SGD learning rate (the peak, with the cosine schedule)
@@ -147,10 +93,11 @@ class SupernetConfig:
         choose("sampler", self.sampler, SAMPLERS)
         choose("schedule", self.schedule, SCHEDULES)
         choose("score", self.score, SCORES)
-        if (isinstance(self.budget, bool) or not isinstance(self.budget, (int, float))
+        if self.budget is not None and (
+                isinstance(self.budget, bool) or not isinstance(self.budget, (int, float))
                 or not 0 < self.budget <= 1):
-            raise ValueError(f"budget is a share of exhaustive training, a number in (0, 1], "
-                             f"but got budget={self.budget!r}")
+            raise ValueError(f"budget is a share of exhaustive training, a number in (0, 1] (or "
+                             f"None for the default), but got budget={self.budget!r}")
         for name in ("batch_size", "channels", "recalibration_size", "reference_epochs"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -160,10 +107,21 @@ class SupernetConfig:
     def to_dict(self) -> dict:
         return asdict(self)
 
-    def training_epochs(self, num_archs: int, data: Dataset) -> float:
-        """The supernet's training in epoch-equivalents for ``num_archs`` candidates: ``budget``
-        of training each of them once for ``reference_epochs`` on ``data``."""
-        return self.budget * exhaustive_epochs(num_archs, data, self.reference_epochs)
+    def training_epochs(self, archs: Sequence[Architecture], data: Dataset) -> float:
+        """The supernet's training in epoch-equivalents for the candidates ``archs``: ``budget``
+        of training each of them once for ``reference_epochs`` on ``data``. The default
+        (``budget=None``): ``SUPERNET_BUDGET`` of it, but at least ``MIN_EPOCHS_PER_OP`` times
+        the number of ops a layer chooses from."""
+        if isinstance(archs, (int, str)) or len(archs) == 0:
+            raise ValueError(f"archs must be a non-empty sequence of architectures, but got "
+                             f"{archs!r}")
+        distinct = list(dict.fromkeys(archs))
+        exhaustive = exhaustive_epochs(len(distinct), data, self.reference_epochs)
+        if self.budget is not None:
+            return self.budget * exhaustive
+        ops_per_layer = max(len({arch.ops[layer] for arch in distinct})
+                            for layer in range(len(distinct[0].ops)))
+        return max(SUPERNET_BUDGET * exhaustive, MIN_EPOCHS_PER_OP * ops_per_layer)
 
 
 def training_batches(data: Dataset, batch_size: int,

@@ -8,9 +8,10 @@ from torch import nn
 
 from nasedu.estimators import WeightSharing
 from nasedu.models import SuperNet
-from nasedu.sharing import (SAMPLERS, SCHEDULES, SCORES, SupernetConfig, evaluate_all,
-                            evaluate_one, exhaustive_epochs, fair_paths, recalibration_images,
-                            train_supernet, training_batches, tree_work_fraction, uniform_paths)
+from nasedu.sharing import (MIN_EPOCHS_PER_OP, SUPERNET_BUDGET, SupernetConfig, evaluate_all,
+                            evaluate_one, exhaustive_epochs, recalibration_images, train_supernet,
+                            training_batches, tree_work_fraction)
+from nasedu.sharing_parts import SAMPLERS, SCHEDULES, SCORES, fair_paths, uniform_paths
 from nasedu.space import Architecture, SearchSpace, get_space
 from nasedu.train import TrainConfig, TrainingDiverged, recalibrate_bn, seeded, train
 
@@ -139,10 +140,24 @@ def test_exhaustive_training_is_counted_as_a_stand_alone_run_is_charged(digits):
 
 def test_the_supernet_budget_is_a_share_of_exhaustive_training_of_the_candidates(digits):
     config = SupernetConfig(budget=0.01, reference_epochs=6)
-    assert config.training_epochs(8, digits) == pytest.approx(
+    five_op = get_space("five-op").enumerate()
+    assert config.training_epochs(CONVPOOL.enumerate(), digits) == pytest.approx(
         0.01 * exhaustive_epochs(8, digits, epochs=6))
-    assert config.training_epochs(625, digits) == pytest.approx(
-        625 / 8 * config.training_epochs(8, digits))
+    assert config.training_epochs(five_op, digits) == pytest.approx(
+        625 / 8 * config.training_epochs(CONVPOOL.enumerate(), digits))
+    assert config.training_epochs(five_op + five_op, digits) == pytest.approx(
+        config.training_epochs(five_op, digits))  # candidates are counted once
+
+
+def test_the_default_budget_trains_every_op_of_a_layer_at_least_min_epochs_per_op(digits):
+    config = SupernetConfig()
+    five_op = get_space("five-op").enumerate()
+    small = SearchSpace(("conv3x3", "skip", "maxpool3x3"), 2)
+    share = SUPERNET_BUDGET * exhaustive_epochs(625, digits)
+    assert share >= MIN_EPOCHS_PER_OP * 5  # five-op: the share itself
+    assert config.training_epochs(five_op, digits) == pytest.approx(share)
+    assert config.training_epochs(small.enumerate(), digits) == MIN_EPOCHS_PER_OP * 3
+    assert SupernetConfig(budget=0.001).training_epochs(small.enumerate(), digits) < 1
 
 
 def test_weight_sharing_estimator_scores_and_charges_its_cost(digits):
@@ -174,7 +189,8 @@ def test_forward_with_an_architecture_of_another_space_names_it(trained):
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("budget", 0, r"budget is a share of exhaustive training, a number in \(0, 1\], but got "
+    ("budget", 0, r"budget is a share of exhaustive training, a number in \(0, 1\] \(or None "
+                   r"for the default\), but got "
                   r"budget=0"), ("budget", 1.5, "budget=1.5"), ("budget", True, "budget=True"),
     ("reference_epochs", 0, "reference_epochs must be a positive integer"),
     ("sampler", "greedy", "unknown sampler 'greedy'"),
