@@ -14,7 +14,7 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from ..files import write_atomically
 from ..release import source_notebooks
@@ -24,6 +24,9 @@ from .notebooks import BadSubmission, Cell, Source, Task, answers, read_source
 from .processes import subreaper
 from .runner import Outcome, Runner
 from .values import VALUES, difference
+
+if TYPE_CHECKING:
+    from .capstone import Capstone
 
 MAX_REASON = 300  # characters: a reason is one line of the CSV, not a log
 
@@ -44,7 +47,8 @@ class Setting:
     """How one source notebook is run: the paths its kernels must not see and, for a
     capstone, what the grader prepared for it (``None`` otherwise)."""
 
-    def __init__(self, source: Source, hidden: tuple[Path, ...], capstone=None) -> None:
+    def __init__(self, source: Source, hidden: tuple[Path, ...],
+                 capstone: "Capstone | None" = None) -> None:
         self.source, self.capstone = source, capstone
         self.hidden = hidden + ((capstone.hidden,) if capstone is not None else ())
 
@@ -177,7 +181,8 @@ def grade(submissions: Iterable[str | Path], source_dir: str | Path, out_csv: st
 
     A task scores when the values its check computes from the student's functions equal the
     solution's (computed once per notebook in a clean kernel), compared here and not in the
-    student's kernel. Only a submission's solution cells count. A submission that cannot be
+    student's kernel; a capstone task scores the share of its points that its scale gives
+    the scores it hands over (``nasedu.grading.capstone``). Only a submission's solution cells count. A submission that cannot be
     read, parsed or run gets zero on what it could not earn, with a one-line reason; grading
     goes on. Submissions and the source are only read, all of them before any code runs.
     """
