@@ -9,8 +9,9 @@ and search seed ``s``, every family scores every architecture of the space:
 - the zero-cost proxies at initialisation (``nasedu.zero_cost``: synflow, snip, grad_norm,
   NASWOT; one minibatch, three initialisations);
 - one-shot weight sharing (``WeightSharing``), few-shot weight sharing at the same training
-  budget (``FewShot``) and first-order DARTS at the same share of exhaustive training with
-  every op's compute counted (``Darts``);
+  budget (``FewShot``) and first-order DARTS at the same epoch-equivalents with every op's
+  compute counted (``Darts``), all at the library's default budget (``SupernetConfig``: 0.4%
+  of exhaustive training, at least 10 epochs per op of a layer);
 - early stopping and the combined search as ``compare`` runs them (replaying table seed ``s``;
   the combined search reuses the one-shot supernet of this seed);
 - the noise ceiling.
@@ -44,30 +45,20 @@ import numpy as np
 import torch
 
 from nasedu.bench import SHIPPED, load
-from nasedu.compare import RandomScores
+from nasedu.baselines import RandomScores
+from nasedu.compare import CompareConfig
 from nasedu.darts import Darts, DartsConfig
 from nasedu.estimates import Estimates
-from nasedu.estimators import Combined, EarlyStopping, WeightSharing
+from nasedu.estimators import Combined, WeightSharing
 from nasedu.few_shot import FewShot
 from nasedu.latency import space_latency
 from nasedu.protocol import protocol_data
 from nasedu.proxies import ParameterCount
-from nasedu.sharing import SupernetConfig
+from nasedu.sharing import SupernetConfig, exhaustive_epochs
 from nasedu.space import OPS
 from nasedu.zero_cost import INITIALISATION_PROXIES
 
 THREADS = 1  # the tables' protocol
-
-
-class Reused(WeightSharing):
-    """Weight sharing whose estimates were already made: the combined search reuses them."""
-
-    def __init__(self, done: WeightSharing, estimates: Estimates) -> None:
-        super().__init__(done.space, done.data, done.config, seed=done.seed)
-        self.supernet_, self.done = done.supernet_, estimates
-
-    def estimate(self, archs):
-        return self.done
 
 
 def run_families(bench, data, seed: int) -> tuple[dict[str, Estimates], Darts]:
@@ -78,19 +69,19 @@ def run_families(bench, data, seed: int) -> tuple[dict[str, Estimates], Darts]:
              "parameter count": ParameterCount(channels=channels).estimate(archs)}
     for proxy in INITIALISATION_PROXIES:
         found[proxy.name] = proxy(data, channels=channels, seed=seed).estimate(archs)
-    one_shot = WeightSharing(bench.space, data, supernet, seed=seed)
-    found["one-shot weight sharing"] = one_shot.estimate(archs)
+    found["one-shot weight sharing"] = WeightSharing(bench.space, data, supernet,
+                                                     seed=seed).estimate(archs)
     found["few-shot weight sharing"] = FewShot(bench.space, data, supernet,
                                                seed=seed).estimate(archs)
     darts = Darts(bench.space, data, DartsConfig(channels=channels,
                                                  reference_epochs=bench.protocol.train.epochs),
                   seed=seed)
     found["DARTS (first order)"] = darts.estimate(archs)
-    found["early stopping"] = EarlyStopping(mode="replay", bench=bench, seed=seed,
-                                            distinct=True).estimate(archs)
-    found["combined"] = Combined(Reused(one_shot, found["one-shot weight sharing"]),
-                                 mode="replay", bench=bench, seed=seed,
-                                 distinct=True).estimate(archs)
+    as_compare = CompareConfig(seed=seed)  # early stopping and combined as compare runs them
+    found["early stopping"] = as_compare.early_stopping(bench).estimate(archs)
+    found["combined"] = Combined(found["one-shot weight sharing"],  # reuses the supernet
+                                 as_compare.early_stopping(bench),
+                                 as_compare.top_fraction).estimate(archs)
     return found, darts
 
 
@@ -114,11 +105,13 @@ def few_shot_study(bench, data, seed: int) -> dict[str, tuple]:
     truth = [s for s in bench.seeds if s != seed]
     exhaustive = bench.exhaustive_cost().epochs
     paper = (2 + len(bench.space.ops)) / 2  # warm-up of one budget, then k halves
+    width, epochs = bench.protocol.train.channels, bench.protocol.train.epochs
+    default = SupernetConfig(channels=width, reference_epochs=epochs)
+    share = default.training_epochs(bench.archs, data) / exhaustive_epochs(
+        len(bench.archs), data, epochs)  # one-shot's default budget as a share
 
     def config(times: float) -> SupernetConfig:
-        return SupernetConfig(budget=times * SupernetConfig.budget,
-                              channels=bench.protocol.train.channels,
-                              reference_epochs=bench.protocol.train.epochs)
+        return SupernetConfig(budget=times * share, channels=width, reference_epochs=epochs)
 
     rows = {}
     for label, times in (("equal cost", 1.0), (f"{paper:g} x budget", paper)):

@@ -20,7 +20,8 @@ when that happens here.
 It runs on the same ``SuperNet`` (its ops, stem and head) as weight sharing. Design, fixed
 before any table was scored with it:
 
-- Budget: ``SUPERNET_BUDGET`` (one-shot's share of exhaustive training), and every
+- Budget: one-shot's (``SupernetConfig.training_epochs`` with the same ``budget``: by default
+  0.4% of exhaustive training, at least 10 epochs per op of a layer), and every
   forward+backward pass is charged for *every* op it computes: a pass of ``n`` examples costs
   ``n * mixed_cost_ratio / len(x_train)`` epoch-equivalents, the ratio being the mixed
   network's multiply-accumulates over an average architecture's (about the number of ops).
@@ -37,7 +38,7 @@ before any table was scored with it:
 
 >>> from nasedu.data import load_dataset
 >>> from nasedu.space import get_space
->>> darts = Darts(get_space("convpool"), load_dataset("digits"))
+>>> darts = Darts(get_space("convpool"), load_dataset("digits"), DartsConfig(budget=0.004))
 >>> len(darts.estimate(get_space("convpool").enumerate()).scores)
 8
 """
@@ -57,7 +58,7 @@ from .data import Dataset
 from .estimates import Estimates, Estimator
 from .models import ChildNet, SuperNet, count_macs
 from .seeds import check_seed
-from .sharing import SUPERNET_BUDGET, SupernetConfig, exhaustive_epochs, training_batches
+from .sharing import SupernetConfig, training_batches
 from .space import Architecture, SearchSpace
 from .train import TrainConfig, progress_bar, seeded
 
@@ -68,7 +69,8 @@ DARTS_TRAVEL = 3e-4 * 50 * 391  # DARTS' architecture learning rate x its steps 
 class DartsConfig:
     """How first-order DARTS is trained (see the module docstring for why each value)."""
 
-    budget: float = SUPERNET_BUDGET          # share of exhaustive training, all ops counted
+    budget: float | None = None              # share of exhaustive training, all ops counted;
+                                             # None: one-shot's default (SupernetConfig)
     reference_epochs: int = TrainConfig.epochs  # a stand-alone training's epochs (exhaustive)
     batch_size: int = SupernetConfig.batch_size        # examples per weight or architecture step
     learning_rate: float = SupernetConfig.learning_rate  # SGD peak rate, cosine to 0
@@ -84,9 +86,11 @@ class DartsConfig:
     def __post_init__(self) -> None:
         for name in ("budget", "learning_rate", "gradient_clip", "arch_travel"):
             value = getattr(self, name)
+            if name == "budget" and value is None:
+                continue
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
                 raise ValueError(f"{name} must be a positive number, but got {name}={value!r}")
-        if self.budget > 1:
+        if self.budget is not None and self.budget > 1:
             raise ValueError(f"budget is a share of exhaustive training, a number in (0, 1], "
                              f"but got budget={self.budget!r}")
         for name in ("batch_size", "reference_epochs", "channels"):
@@ -201,8 +205,9 @@ def rank_by_weights(model: MixedSuperNet,
 
 
 class Darts(Estimator):
-    """First-order DARTS as an estimator: trains the mixed network for ``config.budget`` of
-    exhaustive training of the candidates asked for (every op's compute counted), then scores
+    """First-order DARTS as an estimator: trains the mixed network for one-shot's training
+    budget on the candidates asked for (``SupernetConfig.training_epochs`` with
+    ``config.budget``; every op's compute counted), then scores
     each by ``rank_by_weights``. Reads no ground-truth seed. After ``estimate``: ``model_``
     (the mixed network), ``history_`` (softmax weights after every step, see ``search``) and
     ``argmax_`` (each layer's heaviest op)."""
@@ -223,8 +228,9 @@ class Darts(Estimator):
     def estimate(self, archs: Sequence[Architecture]) -> Estimates:
         if len(archs) == 0:
             raise ValueError("archs is empty; give at least one architecture to estimate")
-        epochs = self.config.budget * exhaustive_epochs(len(dict.fromkeys(archs)), self.data,
-                                                        self.config.reference_epochs)
+        one_shot = SupernetConfig(budget=self.config.budget,
+                                  reference_epochs=self.config.reference_epochs)
+        epochs = one_shot.training_epochs(archs, self.data)
         self.model_, self.history_, cost = search(self.space, self.data, epochs, self.config,
                                                   seed=self.seed, progress=self.progress)
         best = self.model_.alphas.detach().argmax(dim=1).tolist()

@@ -10,8 +10,9 @@ space; each architecture is scored by the sub-supernet that holds it. Zhao et al
 Kendall tau 0.551 against one-shot's 0.485 on NAS-Bench-201 (see REFERENCES.md), with five
 sub-supernets trained on top of the one-shot supernet, i.e. at several times its cost.
 
-Here few-shot gets **the same budget as one-shot** (``SupernetConfig.training_epochs``, a share
-of exhaustive training), so the comparison asks whether splitting helps at equal cost. Design,
+Here few-shot gets **the same budget as one-shot** (``SupernetConfig.training_epochs``: by
+default 0.4% of exhaustive training, at least 10 epochs per op of a layer), so the comparison
+asks whether splitting helps at equal cost. Design,
 fixed before any table was scored with it:
 
 - Split layer: the first (``split_layer=0``), as the authors' code splits its first edge by
@@ -22,7 +23,8 @@ fixed before any table was scored with it:
   ``k`` ops the warm-up takes ``2 / (2 + k)`` of it (2/7 on five-op, 2/5 on three-op) and each
   sub-supernet ``1 / (2 + k)``.
 - Learning rate: each sub-supernet restarts the cosine schedule of ``SupernetConfig`` from its
-  peak, as the authors restart theirs after the transfer. Everything else (batch, SGD,
+  peak (``nasedu.sharing.train_paths`` with a fresh optimiser), as the authors restart theirs
+  after the transfer. Everything else (batch, SGD,
   sampler, BN recalibration, score) is ``SupernetConfig``'s, as for one-shot.
 
 Cost: the warm-up and the sub-supernets' training (forward+backward passes, equal in total to
@@ -32,8 +34,9 @@ share of multiply-accumulates the prefix tree computes).
 
 >>> from nasedu.data import load_dataset
 >>> from nasedu.space import get_space
->>> few_shot = FewShot(get_space("convpool"), load_dataset("digits"))
->>> len(few_shot.estimate(get_space("convpool").enumerate()).scores)
+>>> space, data = get_space("convpool"), load_dataset("digits")
+>>> few_shot = FewShot(space, data, SupernetConfig(budget=0.004))
+>>> len(few_shot.estimate(space.enumerate()).scores)
 8
 """
 from __future__ import annotations
@@ -44,7 +47,6 @@ import time
 from typing import Iterator, Sequence
 
 import torch
-from torch import nn
 
 from .checks import check_integer
 from .cost import Cost
@@ -52,10 +54,8 @@ from .data import Dataset
 from .estimates import Estimates, Estimator
 from .models import SuperNet
 from .seeds import check_seed
-from .sharing import (SupernetConfig, evaluate_all, train_supernet, training_batches,
-                      tree_work_fraction)
+from .sharing import SupernetConfig, evaluate_all, train_paths, train_supernet, tree_work_fraction
 from .space import Architecture, SearchSpace
-from .train import progress_bar
 
 SPLIT_LAYER = 0          # the layer whose op splits the supernet (see the module docstring)
 WARMUP_RATIO = 2.0       # warm-up epochs per epoch of one sub-supernet (Zhao et al.: 600 / 300)
@@ -72,35 +72,6 @@ def split_paths(space: SearchSpace, layer: int, op: str,
         yield [Architecture(tuple(ops))]
 
 
-def continue_training(supernet: SuperNet, data: Dataset, epochs: float,
-                      paths: Iterator[list[Architecture]], config: SupernetConfig,
-                      generator: torch.Generator, progress: bool = False) -> Cost:
-    """Train ``supernet`` in place for ``epochs`` epoch-equivalents along ``paths``, with a
-    fresh SGD optimiser and ``config``'s schedule from its peak learning rate: the loop of
-    ``nasedu.sharing.train_supernet`` applied to a supernet that already has weights. Only
-    the sampled paths' weights move. Returns the cost."""
-    supernet.train()
-    optimizer = torch.optim.SGD(supernet.parameters(), lr=config.learning_rate,
-                                momentum=config.momentum, weight_decay=config.weight_decay)
-    batches = training_batches(data, config.batch_size, generator)
-    budget, trained, started = epochs * len(data.x_train), 0, time.perf_counter()
-    with progress_bar(progress, total=round(budget), unit="ex", desc="sub-supernet") as bar:
-        while trained < budget:
-            if config.schedule == "cosine":
-                for group in optimizer.param_groups:
-                    group["lr"] = config.learning_rate * 0.5 * (1 + math.cos(math.pi * trained
-                                                                              / budget))
-            optimizer.zero_grad(set_to_none=True)
-            for path in next(paths):
-                batch = next(batches)
-                nn.functional.cross_entropy(supernet(data.x_train[batch], path),
-                                            data.y_train[batch]).backward()
-                trained += len(batch)
-            optimizer.step()
-            bar.update(config.batch_size)
-    return Cost.of_examples(trained, 0, len(data.x_train), time.perf_counter() - started)
-
-
 class FewShot(Estimator):
     """Few-shot weight sharing at one-shot's cost: a one-shot warm-up, then one sub-supernet
     per op of layer ``split_layer`` (among the architectures asked for), each a copy of the
@@ -108,7 +79,7 @@ class FewShot(Estimator):
     sub-supernet exactly as ``WeightSharing`` scores it (``config.score`` after BN
     recalibration).
 
-    ``config.budget`` of exhaustive training is shared out: ``warmup_ratio / (warmup_ratio + k)``
+    One-shot's training budget (``config.training_epochs``) is shared out: ``warmup_ratio / (warmup_ratio + k)``
     to the warm-up and ``1 / (warmup_ratio + k)`` to each of the ``k`` sub-supernets. After
     ``estimate``, ``supernets_`` maps each op to its trained sub-supernet, ``warmup_`` holds
     the warm-up supernet and ``costs_`` the cost of each part (``"warm-up"``, each op's
@@ -148,7 +119,8 @@ class FewShot(Estimator):
         if len(archs) == 0:
             raise ValueError("archs is empty; give at least one architecture to estimate")
         groups = self.groups(archs)
-        total = self.config.training_epochs(sum(map(len, groups.values())), self.data)
+        total = self.config.training_epochs([a for group in groups.values() for a in group],
+                                            self.data)
         share = total / (self.warmup_ratio + len(groups))  # one sub-supernet's training
         warmup, warmup_cost = train_supernet(self.space, self.data, self.warmup_ratio * share,
                                              self.config, seed=self.seed,
@@ -160,8 +132,8 @@ class FewShot(Estimator):
         for op, members in groups.items():
             supernet = copy.deepcopy(warmup)
             paths = split_paths(self.space, self.split_layer, op, generator)
-            self.costs_[op] = continue_training(supernet, self.data, share, paths, self.config,
-                                                generator, self.progress)
+            self.costs_[op] = train_paths(supernet, self.data, share, paths, self.config,
+                                          generator, progress=self.progress)
             self.costs_["evaluation"] += self._evaluate(supernet, members, scores)
             self.supernets_[op] = supernet
         self.warmup_ = warmup

@@ -5,6 +5,7 @@ import torch
 from nasedu.darts import (Darts, DartsConfig, MixedSuperNet, mixed_cost_ratio, rank_by_weights,
                           search)
 from nasedu.models import SuperNet
+from nasedu.sharing import SupernetConfig
 from nasedu.space import Architecture, SearchSpace, get_space
 
 CONVPOOL = get_space("convpool")
@@ -68,6 +69,16 @@ def test_the_estimator_ranks_by_the_weights_it_learnt_and_reads_no_seed(digits):
     assert estimates.seeds_read == frozenset()
     steps = len(darts.history_) - 1
     assert estimates.cost.epochs == pytest.approx(steps * one_step(digits))
+
+
+def test_by_default_darts_spends_one_shots_training_budget(digits):
+    tiny = SearchSpace(("maxpool3x3", "skip"), 1)  # at least 10 epochs per op: keep it cheap
+    config = DartsConfig(batch_size=512)  # the default budget in fewer, larger steps
+    estimates = Darts(tiny, digits, config, seed=0).estimate(tiny.enumerate())
+    one_shot = SupernetConfig().training_epochs(tiny.enumerate(), digits)
+    one_step = 2 * config.batch_size / len(digits.x_train)  # no op has MACs: ratio 1
+    assert mixed_cost_ratio(tiny, 1, (8, 8), 16) == 1.0
+    assert abs(estimates.cost.epochs - one_shot) <= one_step / 2
 
 
 def test_each_pass_is_charged_for_every_op_it_computes():
