@@ -1,8 +1,8 @@
-"""Figures for lesson 3, early stopping and pruning: learning curves, their extrapolation from
-the first epochs, how well early predictions rank architectures, and what pruning rules keep.
+"""Figures for lesson 3, early stopping: learning curves, their extrapolation, how well early
+predictions rank, what pruning rules keep, and each strategy's cost against its quality.
 
-Every function returns a matplotlib ``Figure`` built without pyplot state, so it serves as a
-widget callback (``nasedu.widgets.View``) and is tested by calling it directly.
+Every function returns a matplotlib ``Figure`` built without pyplot state (a widget callback,
+tested by calling it); strategies wear their course colours (``nasedu.plots.style``).
 
 >>> from nasedu.curves import LastValue
 >>> curves = {"a": [0.3, 0.6, 0.7, 0.8, 0.82, 0.85], "b": [0.5, 0.6, 0.65, 0.7, 0.7, 0.72]}
@@ -12,21 +12,25 @@ widget callback (``nasedu.widgets.View``) and is tested by calling it directly.
 """
 from __future__ import annotations
 
+import textwrap
 import warnings
 from typing import Hashable, Mapping, Sequence
 
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import PercentFormatter
 
 from ..curves import Ensemble, Parametric, Predictor, check_curve, fit_family
+from .style import strategy_style
 
 COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown",
           "tab:pink", "tab:olive", "tab:cyan", "tab:gray")
-TRUTH_COLOR, HIGHLIGHT_COLOR = "black", "tab:red"
+TRUTH_COLOR, ACCURACY = "black", "validation accuracy (share of images correct)"
 
 
-def _color(index: int) -> str:
+def _color(index: int) -> str:  # the predictors' colours: none is a strategy
     return COLORS[index % len(COLORS)]
 
 
@@ -48,11 +52,10 @@ def learning_curves(curves: Mapping[str, Sequence[Sequence[float]]], final_epoch
                     ) -> Figure:
     """Validation accuracy per epoch of a few architectures, every seed drawn.
 
-    ``curves``: architecture name -> its curves, one per seed, each of the same length E
-    (accuracies in [0, 1]). One colour per architecture, one thin line per seed, labelled once.
-    The last ``final_epochs`` epochs, whose mean is the "final" accuracy, are shaded. Raises
-    ValueError when ``curves`` is empty, the curves differ in length, or ``final_epochs`` is
-    outside [1, E].
+    ``curves``: architecture name -> its curves, one per seed, all E epochs long. One colour
+    per architecture, one line per seed; the last ``final_epochs`` epochs ("final") shaded.
+    Raises ValueError when ``curves`` is empty, lengths differ, or ``final_epochs`` is outside
+    [1, E].
     """
     if not curves or any(len(seeds) == 0 for seeds in curves.values()):
         raise ValueError("curves must map at least one architecture to at least one curve")
@@ -73,10 +76,8 @@ def learning_curves(curves: Mapping[str, Sequence[Sequence[float]]], final_epoch
         for seed_index, curve in enumerate(seeds):
             axes.plot(x, curve, color=_color(index), marker=".", linewidth=1.2, alpha=0.8,
                       label=name if seed_index == 0 else None)
-    axes.set_xlabel("epoch")
-    axes.set_ylabel("validation accuracy")
-    axes.set_xticks(x)
-    axes.set_xlim(0.5, epochs + 0.5)
+    axes.set(xlabel="epoch", ylabel=ACCURACY, xticks=x, xlim=(0.5, epochs + 0.5),
+             title="Learning curves: one colour per architecture, one line per seed")
     axes.grid(True, alpha=0.3)
     axes.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return figure
@@ -87,15 +88,14 @@ def extrapolation(curves: Mapping[str, Sequence[float]], arch: str, observed: in
     """Predict the final accuracy of ``arch`` from its first ``observed`` epochs, with every
     predictor, beside the true rest of its curve.
 
-    ``curves``: architecture name -> one recorded curve of E epochs; ``predictors`` must all
-    be set up for E epochs and the same ``final_epochs``. Left: the observed epochs (filled),
-    the epochs not yet seen (hollow, the truth), the true final accuracy over the shaded final
-    epochs, and the fitted curve of each ``Parametric`` predictor. Right, on the same accuracy
-    axis: each predictor's prediction with one standard deviation (one off the axis, such as an
-    overshoot above 1, as an arrow at the edge labelled with its value); a predictor that needs
-    more epochs than observed, or whose fit failed, is named below the axis instead. Raises
-    ValueError for an unknown ``arch``, ``observed`` outside [1, E - 1], no predictors, or
-    predictors set up for another number of epochs.
+    ``curves``: architecture name -> one recorded curve of E epochs; ``predictors`` all set up
+    for E epochs and one ``final_epochs``. Left: the observed epochs (filled), the rest (hollow,
+    the truth), the true final over the shaded final epochs, and each ``Parametric`` fit,
+    unclipped (one that overshoots 1 leaves the axis at the top). Right, on the same axis:
+    each prediction ± one standard deviation; one off the axis (above 1, which no accuracy can
+    reach) is an arrow at the edge, its value in the note below, which also names predictors
+    that need more epochs or whose fit failed. Raises ValueError for an unknown ``arch``,
+    ``observed`` outside [1, E - 1], no predictors, or predictors set up for other epochs.
     """
     if arch not in curves:
         raise ValueError(f"unknown architecture {arch!r}; choose from {sorted(curves)}")
@@ -115,7 +115,7 @@ def extrapolation(curves: Mapping[str, Sequence[float]], arch: str, observed: in
     truth = float(curve[final_range - 1].mean())
     seen = curve[:observed]
 
-    figure = Figure(figsize=(10, 4.4), layout="constrained")
+    figure = Figure(figsize=(10, 4.6), layout="constrained")
     left, right = figure.subplots(1, 2, sharey=True, width_ratios=(2.2, 1))
     x = np.arange(1, epochs + 1)
     left.axvspan(final_range[0] - 0.5, epochs + 0.5, color="0.92")
@@ -127,11 +127,11 @@ def extrapolation(curves: Mapping[str, Sequence[float]], arch: str, observed: in
     left.axvline(observed + 0.5, color="0.3", linestyle=":", linewidth=1)
 
     dense = np.linspace(1, epochs, 200)
-    predictions, missing = {}, []
+    predictions, notes = {}, []
     for index, predictor in enumerate(predictors):
         needed = minimum_epochs(predictor)
         if observed < needed:
-            missing.append(f"{predictor.name}: needs {needed} epochs")
+            notes.append(f"{predictor.name}: needs {needed} epochs")
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a failed fit comes back as NaN
@@ -139,48 +139,41 @@ def extrapolation(curves: Mapping[str, Sequence[float]], arch: str, observed: in
             fit = fit_family(predictor.family, seen) if isinstance(predictor, Parametric) \
                 else None
         if not np.isfinite(prediction.mean):
-            missing.append(f"{predictor.name}: fit failed")
+            notes.append(f"{predictor.name}: fit failed")
             continue
         if fit is not None and fit.ok:
-            left.plot(dense, np.clip(fit(dense), 0, 1), color=_color(index), linewidth=1.3,
+            left.plot(dense, fit(dense), color=_color(index), linewidth=1.3,
                       label=f"{predictor.name} fit")
         predictions[index] = prediction
 
-    # The axis covers the curve and the sensible predictions; a prediction outside [0, 1]
-    # (an unbounded family can overshoot) is drawn as an arrow at the edge, labelled.
+    # The axis covers the curve and the possible part of every prediction ([0, 1]).
     inside = [np.clip([p.mean - p.std, p.mean + p.std], 0, 1) for p in predictions.values()]
-    low = float(np.min(np.concatenate([curve, *inside])))
-    high = float(np.max(np.concatenate([curve, *inside])))
-    bottom, top = max(0.0, low - 0.03), min(1.05, high + 0.03)
+    shown = np.concatenate([curve, *inside])
+    bottom, top = max(0.0, float(shown.min()) - 0.03), min(1.05, float(shown.max()) + 0.03)
     for index, prediction in predictions.items():
-        color = _color(index)
         if bottom <= prediction.mean <= top:
             right.errorbar([index], [prediction.mean], yerr=[prediction.std], fmt="o",
-                           color=color, capsize=4, markersize=7)
-        else:
-            edge, marker = (top, "^") if prediction.mean > top else (bottom, "v")
-            right.plot([index], [edge], marker, color=color, markersize=9, clip_on=False)
-            right.annotate(f"{prediction.mean:.2f}", (index, edge), xytext=(0, -12 if
-                           marker == "^" else 6), textcoords="offset points", ha="center",
-                           fontsize=7, color=color)
-    left.set_ylim(bottom, top)
-    left.set_xlim(0.5, epochs + 0.5)
-    left.set_xticks(x)
-    left.set_xlabel("epoch")
-    left.set_ylabel("validation accuracy")
-    left.set_title(f"{arch}: {observed} of {epochs} epochs observed")
+                           color=_color(index), capsize=4, markersize=7)
+            continue
+        above = prediction.mean > top
+        right.plot([index], [top if above else bottom], "^" if above else "v",
+                   color=_color(index), markersize=9, clip_on=False)
+        notes.append(f"{predictors[index].name}: {prediction.mean:.2f} (arrow)"
+                     + (", above 1, which no accuracy can reach" if prediction.mean > 1 else ""))
+    left.set(ylim=(bottom, top), xlim=(0.5, epochs + 0.5), xticks=x, xlabel="epoch",
+             ylabel=ACCURACY, title=f"{arch}: {observed} of {epochs} epochs observed")
     left.grid(True, alpha=0.3)
     left.legend(fontsize=7, loc="best")
 
     right.axhline(truth, color=TRUTH_COLOR, linewidth=2.5)
-    right.set_xticks(range(len(predictors)), [p.name for p in predictors], rotation=45,
-                     ha="right", fontsize=8)
-    right.set_xlim(-0.6, len(predictors) - 0.4)
-    right.set_title("predicted final (± 1 std)", fontsize=10)
+    right.set_xticks(range(len(predictors)), [p.name for p in predictors], rotation=90,
+                     fontsize=8)
+    right.set(xlim=(-0.6, len(predictors) - 0.4), xlabel="predictor",
+              title="predicted final (± 1 std)")
     right.grid(True, axis="y", alpha=0.3)
-    if missing:
-        right.text(0.5, 0.02, "\n".join(missing), transform=right.transAxes, ha="center",
-                   va="bottom", fontsize=7, color="0.35")
+    if notes:
+        right.text(0.5, 0.02, "\n".join(textwrap.fill(note, 34) for note in notes), ha="center",
+                   transform=right.transAxes, va="bottom", fontsize=7, color="0.25")
     return figure
 
 
@@ -188,10 +181,9 @@ def rank_correlations(taus: Mapping[str, Sequence[float]], observed_epochs: Sequ
                       references: Mapping[str, float]) -> Figure:
     """How well each predictor ranks architectures as the observed epochs grow.
 
-    ``taus``: predictor name -> one Kendall tau per entry of ``observed_epochs`` (NaN where the
-    predictor cannot predict, e.g. a 3-parameter fit from 2 epochs: left as a gap);
-    ``references``: name -> one tau drawn as a dashed horizontal line (e.g. parameter count,
-    full training with one seed). Raises ValueError when there is nothing to draw or a row's
+    ``taus``: predictor name -> a Kendall tau per entry of ``observed_epochs`` (NaN, a gap,
+    where it cannot predict); ``references``: name -> a tau drawn dashed in its strategy's
+    colour (e.g. the noise ceiling). Raises ValueError when there is nothing to draw or a row's
     length differs from ``observed_epochs``.
     """
     x = np.asarray(observed_epochs, dtype=float)
@@ -207,12 +199,11 @@ def rank_correlations(taus: Mapping[str, Sequence[float]], observed_epochs: Sequ
     axes = figure.add_subplot()
     for index, (name, row) in enumerate(taus.items()):
         axes.plot(x, np.asarray(row, dtype=float), marker="o", color=_color(index), label=name)
-    for index, (name, value) in enumerate(references.items()):
-        axes.axhline(value, color=_color(len(taus) + index), linestyle="--",
+    for name, value in references.items():
+        axes.axhline(value, color=strategy_style(name).color, linestyle="--",
                      label=f"{name} ({value:.2f})")
-    axes.set_xticks(x)
-    axes.set_xlabel("observed epochs k")
-    axes.set_ylabel("Kendall tau against the unread seeds")
+    axes.set(xticks=x, xlabel="observed epochs k", ylabel="Kendall tau against the unread seeds",
+             title="How well each predictor ranks the architectures after k epochs")
     axes.grid(True, alpha=0.3)
     axes.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return figure
@@ -221,90 +212,84 @@ def rank_correlations(taus: Mapping[str, Sequence[float]], observed_epochs: Sequ
 def pruned_curves(observed: Mapping[str, Mapping[Hashable, Sequence[float]]], max_epochs: int,
                   highlight: Hashable | None = None) -> Figure:
     """What each pruning rule let every run see: one panel per rule, each run's curve drawn up
-    to the epoch where the rule stopped it.
+    to the epoch where the rule stopped it; the runs trained to the end in the rule's colour
+    (``strategy_style``), the runs stopped early thin and grey beneath them.
 
-    ``observed``: rule name -> (run -> its observed accuracies), as a rule's ``run`` returns
-    them (or ``EarlyStopping.observed_``); ``max_epochs``: the full training length. The title
-    of each panel gives the runs trained to the end and the epochs spent as a share of training
-    every run fully. ``highlight`` (e.g. the truly best architecture) is drawn in red in every
-    panel that ran it. Raises ValueError when ``observed`` is empty, a rule observed no runs,
-    or a curve is longer than ``max_epochs``.
+    ``observed``: rule name -> (run -> its observed accuracies), e.g. ``EarlyStopping.observed_``;
+    ``max_epochs``: the full length. Titles give the epochs spent as a share of training every
+    run fully, legends how many runs stopped and finished; ``highlight`` (e.g. the truly best
+    architecture) is black. Raises ValueError when ``observed`` is empty, a rule observed no
+    runs, or a curve is longer than ``max_epochs``.
     """
     if not observed:
         raise ValueError("observed must map at least one rule name to its runs, but got none")
     for name, runs in observed.items():
-        if not runs:
-            raise ValueError(f"rule {name!r} observed no runs")
-        longest = max(len(curve) for curve in runs.values())
-        if longest > max_epochs:
-            raise ValueError(f"rule {name!r} observed {longest} epochs, more than "
-                             f"{max_epochs=}")
+        longest = max(map(len, runs.values()), default=0)
+        problem = f"{longest} epochs, more than {max_epochs=}" if runs else "no runs"
+        if not runs or longest > max_epochs:
+            raise ValueError(f"rule {name!r} observed {problem}")
 
-    figure = Figure(figsize=(5 * len(observed), 4), layout="constrained")
+    figure = Figure(figsize=(5 * len(observed), 4.4), layout="constrained")
+    figure.suptitle("What each pruning rule let every run see", fontsize=11)
     panels = np.atleast_1d(figure.subplots(1, len(observed), sharey=True))
     for axes, (name, runs) in zip(panels, observed.items()):
+        color = strategy_style(name).color
         lines = [np.column_stack([np.arange(1, len(c) + 1), c]) for c in runs.values()]
-        axes.add_collection(LineCollection(lines, colors="tab:blue", linewidths=0.6,
-                                           alpha=0.25))
-        ends = np.array([[len(c), c[-1]] for c in runs.values() if len(c) < max_epochs])
-        if len(ends):
-            axes.plot(ends[:, 0], ends[:, 1], "x", color="0.4", markersize=3,
-                      label="stopped here")
+        stopped = [line for line in lines if len(line) < max_epochs]
+        finished = [line for line in lines if len(line) == max_epochs]
+        axes.add_collection(LineCollection(stopped, colors="0.55", linewidths=0.5, alpha=0.25))
+        axes.add_collection(LineCollection(finished, colors=color, linewidths=1.3))
+        handles = [Line2D([], [], color="0.55", label=f"stopped early: {len(stopped)} runs"),
+                   Line2D([], [], color=color, linewidth=2,
+                          label=f"trained all {max_epochs} epochs: {len(finished)} runs")]
         if highlight is not None and highlight in runs:
             curve = runs[highlight]
-            axes.plot(np.arange(1, len(curve) + 1), curve, "o-", color=HIGHLIGHT_COLOR,
-                      linewidth=2, markersize=3, label=f"{highlight} ({len(curve)} epochs)")
-        finished = sum(len(c) == max_epochs for c in runs.values())
-        spent = sum(len(c) for c in runs.values()) / (max_epochs * len(runs))
-        axes.set_title(f"{name}\n{finished} of {len(runs)} runs trained fully; "
-                       f"{spent:.0%} of the epochs", fontsize=10)
-        axes.set_xlim(0.5, max_epochs + 0.5)
-        axes.set_ylim(0, 1.02)
-        axes.set_xlabel("epoch")
+            handles += axes.plot(np.arange(1, len(curve) + 1), curve, "o-", color="black",
+                                 linewidth=2, markersize=3,
+                                 label=f"{highlight}: {len(curve)} of {max_epochs} epochs")
+        spent = sum(len(curve) for curve in runs.values()) / (max_epochs * len(runs))
+        axes.set(xlim=(0.5, max_epochs + 0.5), ylim=(0, 1.02), xlabel="epoch",
+                 title=f"{name}: {spent:.0%} of the epochs of full training")
         axes.grid(True, alpha=0.3)
-        axes.legend(fontsize=7, loc="lower right")
-    panels[0].set_ylabel("validation accuracy")
+        axes.legend(handles=handles, fontsize=7, loc="lower right")
+    panels[0].set_ylabel(ACCURACY)
     return figure
 
 
-def cost_quality(costs: Mapping[str, Sequence[float]], taus: Mapping[str, Sequence[float]],
-                 regrets: Mapping[str, Sequence[float]]) -> Figure:
-    """Cost against quality for several strategies: ranking quality (Kendall tau, left) and
-    the regret of the chosen architecture (right), both against the share of full training
-    spent.
+def stopping_cost_quality(points: Mapping[str, Sequence[Sequence[float]]]) -> Figure:
+    """What each early-stopping strategy costs against how well it ranks (Kendall tau, left)
+    and picks (regret, right); cost is the share of training every architecture fully.
 
-    Each mapping: strategy name -> values, the same names in all three and the same number of
-    values per name; a strategy with several values (e.g. "train everything k epochs" for
-    k = 1..12) is drawn as a line, one with a single value as a large marker. Costs are
-    fractions of training every architecture fully. Raises ValueError on empty input, names
-    that differ between the mappings, or rows of different lengths.
+    ``points``: strategy name -> its (cost share, Kendall tau, regret) points; several (e.g.
+    "train all k epochs", k = 1..12) make a line, one a marker, in the strategy's style
+    (``strategy_style``; "noise ceiling ..." adds a dashed line across each panel). One legend
+    below names them. Raises ValueError on no strategies, or a strategy without points or with
+    a point that is not three numbers.
     """
-    if not costs:
-        raise ValueError("costs must name at least one strategy, but got none")
-    if not set(costs) == set(taus) == set(regrets):
-        raise ValueError(f"costs, taus and regrets must name the same strategies, but got "
-                         f"{sorted(costs)}, {sorted(taus)} and {sorted(regrets)}")
-    for name in costs:
-        if not len(costs[name]) == len(taus[name]) == len(regrets[name]) > 0:
-            raise ValueError(f"strategy {name!r} needs as many taus and regrets as costs (at "
-                             f"least one), but got {len(costs[name])}, {len(taus[name])} and "
-                             f"{len(regrets[name])}")
+    if not points:
+        raise ValueError("points must name at least one strategy, but got none")
+    arrays = {name: np.asarray(values, dtype=float) for name, values in points.items()}
+    for name, values in arrays.items():
+        if values.ndim != 2 or values.shape[1] != 3 or len(values) == 0:
+            raise ValueError(f"strategy {name!r} needs (cost, tau, regret) points, at least "
+                             f"one, but got an array of shape {values.shape}")
 
-    figure = Figure(figsize=(10, 4.2), layout="constrained")
-    left, right = figure.subplots(1, 2, sharex=True)
-    for index, name in enumerate(costs):
-        x = 100 * np.asarray(costs[name], dtype=float)
-        style = dict(color=_color(index), label=name)
-        if len(x) > 1:
-            left.plot(x, taus[name], "o-", markersize=4, **style)
-            right.plot(x, regrets[name], "o-", markersize=4, **style)
-        else:
-            left.plot(x, taus[name], "D", markersize=10, **style)
-            right.plot(x, regrets[name], "D", markersize=10, **style)
-    left.set_ylabel("Kendall tau against the unread seeds")
-    right.set_ylabel("regret (accuracy points below the best)")
-    for axes in (left, right):
-        axes.set_xlabel("epochs spent (% of full training)")
+    figure = Figure(figsize=(10, 4.8), layout="constrained")
+    figure.suptitle("What each early-stopping strategy costs against how well it ranks and picks")
+    panels = figure.subplots(1, 2, sharex=True)
+    titles = ("ranking the whole space", "picking one architecture")
+    for axes, column, title in zip(panels, (1, 2), titles):
+        for name, values in arrays.items():
+            style, several = strategy_style(name), len(values) > 1
+            axes.plot(100 * values[:, 0], values[:, column], "o-" if several else style.marker,
+                      color=style.color, markersize=4 if several else 10, label=name)
+            if name.lower().startswith("noise ceiling"):
+                axes.axhline(values[-1, column], color=style.color, linestyle="--", linewidth=1)
+        axes.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+        axes.set(xlabel="cost, % of full training (epoch-equivalents)", title=title)
         axes.grid(True, alpha=0.3)
-    right.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    panels[0].set_ylabel("Kendall tau (higher is better)")
+    panels[1].set_ylabel("regret, accuracy points (lower is better)")
+    named = [line for line in panels[0].lines if not line.get_label().startswith("_")]
+    figure.legend(handles=named, loc="outside lower center", ncols=2, fontsize=8)
     return figure
