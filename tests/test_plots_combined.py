@@ -1,76 +1,19 @@
-"""Lesson 4's figures and the shortlist replay behind its widget, called directly."""
-import math
-
-import numpy as np
+"""Lesson 4's shortlist replay and its figure, as a reader sees it."""
 import pytest
 from matplotlib.figure import Figure
 
 from nasedu.bench import load
-from nasedu.compare import Row
 from nasedu.cost import Cost
 from nasedu.estimates import Estimates
-from nasedu.plots.combined import (METRICS, cost_quality, search_shortlist, shortlist_figure,
-                                   shortlist_view)
+from nasedu.estimators import EarlyStopping
+from nasedu.plots.combined import search_shortlist, shortlist_figure
+from nasedu.plots.style import label_problems, visible_texts
+from nasedu.pruning import SuccessiveHalving
+from nasedu.trainers import LiveTrainer, ReplayTrainer
 
 
-def row(strategy, fraction, tau, regret, note=""):
-    return Row(strategy, 100 * fraction, 10 * fraction, fraction, fraction / 2, tau, tau + 0.1,
-               tau / 2, regret, 625, note)
-
-
-ROWS = [row("random search", 0.0, -0.05, 4.0), row("parameter count", 0.0, 0.6, 0.7),
-        row("weight sharing", 0.01, 0.7, 0.3), row("early stopping", 0.2, 0.65, 0.1),
-        row("combined", 0.03, 0.72, 0.2), row("noise ceiling", 1.0, 0.8, 0.75)]
-
-
-def labelled(figure, label):
-    return [line for line in figure.axes[0].lines if line.get_label().split(":")[0] == label]
-
-
-def test_cost_quality_draws_a_marker_per_trained_strategy_and_lines_for_the_free_ones():
-    figure = cost_quality(ROWS)
-    assert isinstance(figure, Figure) and len(figure.axes) == 1
-    axes = figure.axes[0]
-    for name, fraction, tau in (("weight sharing", 0.01, 0.7), ("early stopping", 0.2, 0.65),
-                                ("combined", 0.03, 0.72)):
-        (marker,) = labelled(figure, name)
-        assert marker.get_xdata()[0] == pytest.approx(100 * fraction)
-        assert marker.get_ydata()[0] == pytest.approx(tau)
-    free = [line for line in axes.lines if "(no training)" in line.get_label()]
-    assert sorted(line.get_ydata()[0] for line in free) == pytest.approx([-0.05, 0.6])
-    ceiling = [line for line in axes.lines if line.get_label().startswith("noise ceiling")]
-    assert ceiling[0].get_linestyle() == "--" and ceiling[0].get_ydata()[0] == pytest.approx(0.8)
-    assert axes.get_xscale() == "log"
-
-
-@pytest.mark.parametrize("metric", list(METRICS))
-def test_cost_quality_plots_the_chosen_metric(metric):
-    figure = cost_quality(ROWS, metric=metric)
-    (marker,) = labelled(figure, "combined")
-    assert marker.get_ydata()[0] == pytest.approx(getattr(ROWS[4], metric))
-    assert METRICS[metric][0] in figure.axes[0].get_ylabel()
-
-
-def test_cost_quality_switches_the_cost_unit():
-    epochs = labelled(cost_quality(ROWS, unit="epochs"), "early stopping")[0].get_xdata()[0]
-    seconds = labelled(cost_quality(ROWS, unit="seconds"), "early stopping")[0].get_xdata()[0]
-    assert epochs == pytest.approx(20.0) and seconds == pytest.approx(10.0)
-
-
-def test_cost_quality_names_skipped_strategies_and_draws_nothing_for_them():
-    rows = [*ROWS[:-1], row("full training (sample)", math.nan, math.nan, math.nan,
-                            note="budget too small"), ROWS[-1]]
-    figure = cost_quality(rows)
-    assert "full training (sample)" in figure.axes[0].get_title()
-    assert not labelled(figure, "full training (sample)")
-
-
-@pytest.mark.parametrize("arguments, named", [({"metric": "accuracy"}, "'accuracy'"),
-                                              ({"unit": "hours"}, "'hours'"),
-                                              ({"rows": ROWS[-1:]}, "1 row")])
-def test_cost_quality_rejects_bad_arguments_by_name(arguments, named):
-    with pytest.raises(ValueError, match=named):
-        cost_quality(**{"rows": ROWS, **arguments})
+def words(figure: Figure) -> list[str]:
+    return [text.get_text() for text in visible_texts(figure)]
 
 
 @pytest.fixture(scope="module")
@@ -86,9 +29,12 @@ def supernet(bench):
                      Cost(epochs=5.0, seconds=1.0))
 
 
+def halving(bench, seed=0):
+    return EarlyStopping(SuccessiveHalving(1, 2), ReplayTrainer(bench, seed))
+
+
 def search(bench, supernet, top_fraction, seed=0):
-    return search_shortlist(supernet, bench, top_fraction, min_epochs=1, reduction=2, seed=seed,
-                            exhaustive=bench.exhaustive_cost())
+    return search_shortlist(supernet, halving(bench, seed), top_fraction)
 
 
 def test_search_shortlist_keeps_the_best_scores_and_halves_them(bench, supernet):
@@ -97,6 +43,7 @@ def test_search_shortlist_keeps_the_best_scores_and_halves_them(bench, supernet)
     # rungs 1, 2, 4, 8, 12 with reduction 2: 4 runs, then 2, then 1, 1, 1
     assert sorted(result.reached.values()) == [1, 1, 2, 12]
     assert result.reached[result.pick] == 12
+    assert (result.space, result.seed, result.top_fraction) == ("convpool", 0, 0.5)
 
 
 def test_search_shortlist_scores_its_pick_on_the_unread_seeds(bench, supernet):
@@ -110,22 +57,17 @@ def test_search_shortlist_scores_its_pick_on_the_unread_seeds(bench, supernet):
 
 def test_search_shortlist_counts_both_stages_cost(bench, supernet):
     small, large = search(bench, supernet, 0.25), search(bench, supernet, 1.0)
-    exhaustive = bench.exhaustive_cost()
     assert small.cost.epochs > supernet.cost.epochs
-    assert small.fraction == pytest.approx(small.cost.epochs / exhaustive.epochs)
+    assert small.fraction == pytest.approx(small.cost.epochs / bench.exhaustive_cost().epochs)
     assert small.fraction < large.fraction
 
 
-def test_search_shortlist_keeps_at_least_one(bench, supernet):
-    result = search(bench, supernet, 0.01)
-    assert len(result.shortlist) == 1 and result.pick == result.shortlist[0]
-
-
-def test_search_shortlist_picks_the_run_trained_furthest(bench, supernet):
+def test_search_shortlist_keeps_at_least_one_and_picks_a_run_trained_furthest(bench, supernet):
+    only = search(bench, supernet, 0.01)
+    assert len(only.shortlist) == 1 and only.pick == only.shortlist[0]
     for fraction in (0.25, 0.5, 1.0):
         result = search(bench, supernet, fraction)
         assert result.reached[result.pick] == max(result.reached.values())
-        assert result.pick in result.shortlist
 
 
 @pytest.mark.parametrize("top_fraction", [0.0, -0.1, 1.5, True])
@@ -134,34 +76,67 @@ def test_search_shortlist_rejects_a_bad_top_fraction(bench, supernet, top_fracti
         search(bench, supernet, top_fraction)
 
 
-def test_shortlist_figure_draws_the_sweep_the_choice_and_the_shortlist(bench, supernet):
-    sweep = [search(bench, supernet, fraction) for fraction in (0.25, 0.5, 1.0)]
-    chosen = search(bench, supernet, 0.5)
-    figure = shortlist_figure(chosen, sweep, {"early stopping": (0.2, 0.1)})
+def test_search_shortlist_needs_a_second_stage_that_replays_a_table(bench, supernet):
+    from nasedu.protocol import protocol_data
+    live = EarlyStopping(SuccessiveHalving(1, 2),
+                         LiveTrainer(protocol_data(bench.protocol), bench.protocol))
+    with pytest.raises(TypeError, match="ReplayTrainer"):
+        search_shortlist(supernet, live, 0.5)
+
+
+def replays(bench, supernet, fraction):
+    return [search(bench, supernet, fraction, seed) for seed in bench.seeds]
+
+
+@pytest.fixture(scope="module")
+def drawn(bench, supernet):
+    """The figure as lesson 4 draws it: one size per seed, a sweep, the strategies alone."""
+    chosen = replays(bench, supernet, 0.5)
+    sweep = [replays(bench, supernet, fraction) for fraction in (0.1, 0.25, 0.75, 1.0)]
+    references = {"weight sharing": (0.14, [0.0, 0.0, 0.0]),
+                  "early stopping": (0.24, [0.57, 0.0, 0.0])}
+    return chosen, sweep, shortlist_figure(chosen, sweep, references, [0.05, 0.56, 1.65])
+
+
+def test_shortlist_figure_names_the_space_the_size_and_every_regret(drawn):
+    chosen, _, figure = drawn
+    title = figure.get_suptitle()
+    assert "convpool" in title and "top 50%" in title and "(4 architectures)" in title
+    assert " / ".join(f"{search.regret:.2f}" for search in chosen) in title
+    shown = words(figure)
+    assert {"combined, top 50%", "weight sharing alone", "early stopping alone",
+            "combined, top 10% (left) to 100% (right)"} <= set(shown)
+    assert any(text.startswith("noise ceiling") and "0.05 to 1.65" in text for text in shown)
+    assert label_problems(figure) == []
+
+
+def test_shortlist_figure_labels_its_axes_with_units_and_shows_every_regret(drawn):
+    chosen, sweep, figure = drawn
     left, right = figure.axes
-    (line,) = [line for line in left.lines if line.get_label().startswith("combined, other")]
-    assert list(line.get_xdata()) == pytest.approx([100 * s.fraction for s in sweep])
-    (star,) = [line for line in left.lines if line.get_label() == "combined, top 50%"]
-    assert (star.get_xdata()[0], star.get_ydata()[0]) == pytest.approx(
-        (100 * chosen.fraction, chosen.regret))
-    assert any(text.get_text() == "early stopping" for text in left.texts)
-    drawn = sum(len(points.get_offsets()) for points in right.collections)
-    assert drawn == len(chosen.shortlist)
-    assert len(right.collections) == len(set(chosen.reached.values()))
+    assert "share of training every architecture once" in left.get_xlabel()
+    assert "regret, accuracy points" in left.get_ylabel()
+    assert "rank by supernet score" in right.get_xlabel() and "%" in right.get_ylabel()
+    regrets = [search.regret for searches in [chosen, *sweep] for search in searches]
+    low, high = left.get_ylim()
+    assert low <= 0 and max(regrets) <= high <= 1.2 * max([*regrets, 0.57]) + 0.06
+    shown = words(figure)
+    runs = [text for text in shown if text.startswith("trained ")]
+    assert sum(int(text.split(": ")[1].split()[0]) for text in runs) == len(chosen[0].shortlist)
+    assert any(text.startswith("the pick: ") for text in shown)
 
 
-def test_shortlist_figure_rejects_a_reference_without_cost(bench, supernet):
+def test_shortlist_figure_reads_cleanly_for_every_size(bench, supernet):
+    sweep = [replays(bench, supernet, fraction) for fraction in (0.1, 0.5, 1.0)]
+    for fraction in (0.01, 0.3, 1.0):
+        figure = shortlist_figure(replays(bench, supernet, fraction), sweep)
+        assert label_problems(figure) == [], fraction
+
+
+def test_shortlist_figure_rejects_mixed_sizes_and_a_reference_without_cost(bench, supernet):
+    mixed = [search(bench, supernet, 0.5), search(bench, supernet, 0.25, seed=1)]
+    with pytest.raises(ValueError, match="one top fraction"):
+        shortlist_figure(mixed)
     with pytest.raises(ValueError, match="'random search'"):
-        shortlist_figure(search(bench, supernet, 0.5), references={"random search": (0.0, 4.0)})
-
-
-def test_shortlist_view_follows_the_slider(bench, supernet):
-    settings = dict(supernet=supernet, bench=bench, min_epochs=1, reduction=2, seed=0,
-                    exhaustive=bench.exhaustive_cost())
-    quarter, whole = shortlist_view(0.25, **settings), shortlist_view(1.0, **settings)
-    assert isinstance(quarter, Figure)
-    for figure, expected in ((quarter, 2), (whole, len(bench.archs))):
-        right = figure.axes[1]
-        assert sum(len(points.get_offsets()) for points in right.collections) == expected
-    assert "top 25%" in quarter.axes[1].get_title()
-    assert np.isfinite(whole.axes[0].lines[-1].get_ydata()).all()
+        shortlist_figure(replays(bench, supernet, 0.5), references={"random search": (0.0, [4])})
+    with pytest.raises(ValueError, match="one top fraction"):
+        shortlist_figure([])
