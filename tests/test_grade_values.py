@@ -80,6 +80,7 @@ def test_a_read_past_the_budget_is_refused_and_charges_nothing():
 
 
 @pytest.mark.parametrize("request_", [{"read": [["c", 1]]}, {"read": [["a", 0]]},
+                                      {"read": [[["a"], 1]]}, {"read": [[{}, 1]]},
                                       {"read": [["a", 5]]}, {"read": [["a", True]]},
                                       {"read": "a"}, {"read": []}, {"seed": 1}, [1, 2]])
 def test_a_malformed_request_gets_an_error_and_charges_nothing(request_):

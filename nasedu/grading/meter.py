@@ -56,7 +56,8 @@ class Ledger:
             raise ValueError("a read is a non-empty list of [architecture, epoch] pairs")
         for request in requests:
             if (not isinstance(request, list) or len(request) != 2
-                    or request[0] not in self.curves or isinstance(request[1], bool)
+                    or not isinstance(request[0], str) or request[0] not in self.curves
+                    or isinstance(request[1], bool)
                     or not isinstance(request[1], int)
                     or not 1 <= request[1] <= self.max_epochs):
                 raise ValueError(f"cannot read {str(request)[:80]}: ask for [architecture, "
