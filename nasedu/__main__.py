@@ -232,8 +232,9 @@ def compare_options(parser: argparse.ArgumentParser) -> None:
                         help=f"a shipped table ({', '.join(sorted(SPACES))}) or a table file "
                              f"written by bench build (default %(default)s)")
     parser.add_argument("--strategies", nargs="+", choices=STRATEGIES, metavar="NAME",
-                        help=f"any of: {', '.join(STRATEGIES)} (default: all but the last two, "
-                             "which rerun both parts at the combined search's budget)")
+                        help=f"any of: {', '.join(STRATEGIES)} (default: the first six; the "
+                             "others rerun both parts at the combined search's budget or are "
+                             "lesson 5's estimators, and take longer)")
     parser.add_argument("--supernet-budget", type=number(0, 1),
                         default=CompareConfig.supernet_budget,
                         help="weight sharing's supernet training as a share of training every "

@@ -28,9 +28,11 @@ from .checks import check_integer
 from .cost import Cost
 from .data import Dataset
 from .devices import resolve_device
+from .darts import Darts, DartsConfig
 from .estimates import Estimates, Estimator
 from .estimators import (COMBINED_TOP_FRACTION, Combined, EarlyStopping, WeightSharing,
                          check_top_fraction)
+from .few_shot import FewShot
 from .protocol import protocol_data
 from .proxies import ParameterCount
 from .pruning import SuccessiveHalving
@@ -39,6 +41,7 @@ from .space import Architecture
 from .timing import MAX_TIMING_RUNS, Timing, measure_timing, seconds_here
 from .train import thread_count
 from .trainers import ReplayTrainer
+from .zero_cost import INITIALISATION_PROXIES
 
 DEFAULT_SAMPLE = 16  # architectures full training trains unless the space is smaller
 
@@ -154,6 +157,13 @@ def strategies(config: CompareConfig, bench: Bench, data: Dataset
         "combined": lambda: (Combined(WeightSharing(space, data, supernet, seed=seed),
                                       config.early_stopping(bench), config.top_fraction),
                              bench.archs),
+        **{proxy.name: (lambda proxy=proxy: (proxy(data, channels=supernet.channels, seed=seed),
+                                             bench.archs)) for proxy in INITIALISATION_PROXIES},
+        "few-shot weight sharing": lambda: (FewShot(space, data, supernet, seed=seed),
+                                            bench.archs),
+        "DARTS (first order)": lambda: (Darts(space, data, DartsConfig(
+            channels=supernet.channels, reference_epochs=supernet.reference_epochs), seed=seed),
+            bench.archs),
     }
 
 
@@ -162,7 +172,11 @@ DEFAULT_STRATEGIES = ("random search", "parameter count", "full training (sample
                       "weight sharing", "early stopping", "combined")
 # The equal-budget rows are opt-in: weight sharing at the combined budget trains a supernet
 # several times longer, which would take ``compare`` past its few-minute class budget.
-STRATEGIES = (*DEFAULT_STRATEGIES, *EQUAL_BUDGET)
+# Lesson 5's estimators, opt-in too: the proxies at initialisation, few-shot weight sharing at
+# one-shot's budget, and first-order DARTS (every op computed at every step).
+LITERATURE = ("synflow", "snip", "grad_norm", "naswot", "few-shot weight sharing",
+              "DARTS (first order)")
+STRATEGIES = (*DEFAULT_STRATEGIES, *EQUAL_BUDGET, *LITERATURE)
 
 
 def at_budget(name: str, budget: float, config: CompareConfig, bench: Bench, data: Dataset,

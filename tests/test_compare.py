@@ -7,7 +7,7 @@ from nasedu.__main__ import main
 from nasedu.baselines import FullTraining
 from nasedu.bench import load
 from nasedu.build import build
-from nasedu.compare import DEFAULT_STRATEGIES, STRATEGIES, CompareConfig, compare
+from nasedu.compare import DEFAULT_STRATEGIES, LITERATURE, STRATEGIES, CompareConfig, compare
 from nasedu.cost import Cost
 from nasedu.estimates import Estimates
 from nasedu.estimators import COMBINED_TOP_FRACTION, Combined, EarlyStopping, WeightSharing
@@ -233,3 +233,13 @@ def test_the_combined_pick_is_trained_to_the_end_whatever_its_supernet_rank():
     ranked = sorted(estimates.scores, key=estimates.scores.get, reverse=True)
     assert [len(observed[arch]) for arch in ranked] == sorted(
         (len(curve) for curve in observed.values()), reverse=True)
+
+
+def test_lesson_5_estimators_are_opt_in_rows_scored_on_the_same_truth():
+    names = ("parameter count", "synflow", "naswot", "few-shot weight sharing")
+    rows = compare(QUICK, names)
+    assert [row.strategy for row in rows[:-1]] == list(names)
+    assert len({row.truth_seeds for row in rows}) == 1  # one truth, the ceiling's too
+    assert all(-1 <= row.kendall_tau <= 1 and row.epochs >= 0 for row in rows)
+    assert rows[1].epochs < rows[3].epochs  # a proxy costs less than training a supernet
+    assert not set(LITERATURE) & set(DEFAULT_STRATEGIES)
