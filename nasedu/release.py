@@ -25,7 +25,7 @@ BADGE_TAG = "colab-badge"  # the "Open in Colab" cell tools/sync_notebooks.py wr
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 STUB = 'raise NotImplementedError("Replace this line with your solution.")'
-RAISES = "# NBVAL_RAISES_EXCEPTION"  # nbval: this cell of a released exercise may raise
+RAISES_TAG = "raises-exception"  # nbval's cell tag: this cell of a released exercise may raise
 
 
 def nbgrader_metadata(cell: nbformat.NotebookNode) -> dict:
@@ -63,7 +63,9 @@ def strip_block(source: str, begin: str, end: str, stub: str | None) -> str:
 
 
 def released_cell(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The student's copy of one cell: no solution, no hidden tests, no outputs."""
+    """The student's copy of one cell: no solution, no hidden tests, no outputs; a stub or
+    check cell is tagged for nbval, which then expects it to raise, instead of carrying a
+    marker line the student would read."""
     cell = copy.deepcopy(cell)
     if cell.cell_type != "code":
         return cell
@@ -72,8 +74,8 @@ def released_cell(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cell.source = strip_block(cell.source, BEGIN_SOLUTION, END_SOLUTION, STUB)
     if is_check(cell):
         cell.source = strip_block(cell.source, BEGIN_HIDDEN, END_HIDDEN, None)
-    if is_solution(cell) or is_check(cell):
-        cell.source = f"{RAISES}\n{cell.source}"
+    if (is_solution(cell) or is_check(cell)) and RAISES_TAG not in cell.metadata.get("tags", []):
+        cell.metadata["tags"] = [*cell.metadata.get("tags", []), RAISES_TAG]
     return cell
 
 
@@ -97,8 +99,8 @@ def release(source_dir: str | Path, out_dir: str | Path) -> list[Path]:
 
     A solution cell's ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` block becomes a stub
     that raises ``NotImplementedError``, hidden tests disappear, outputs are cleared, stub
-    and check cells get ``# NBVAL_RAISES_EXCEPTION`` so nbval runs the exercises too, and
-    the Colab badge points at the exercise.
+    and check cells get nbval's ``raises-exception`` tag so nbval runs the exercises too,
+    and the Colab badge points at the exercise.
     """
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():

@@ -9,8 +9,8 @@ import pytest
 
 from nasedu.__main__ import main
 from nasedu.grading.notebooks import read_source
-from nasedu.release import (BEGIN_HIDDEN, BEGIN_SOLUTION, RAISES, STUB, release, released,
-                            strip_block)
+from nasedu.release import (BEGIN_HIDDEN, BEGIN_SOLUTION, RAISES_TAG, STUB, release,
+                            released, strip_block)
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
@@ -25,9 +25,17 @@ def graded_cells(notebook):
     return [cell for cell in notebook.cells if "nbgrader" in cell.metadata]
 
 
-def test_there_is_one_solution_notebook_per_lesson():
+def test_each_exercise_follows_a_lesson_and_the_capstone_comes_after_the_last():
     lessons = sorted((ROOT / "notebooks").glob("*.ipynb"))
-    assert [path.name[:3] for path in SOLUTIONS] == [path.name[:3] for path in lessons]
+    *exercises, capstone = SOLUTIONS
+    assert {path.name[:3] for path in exercises} <= {path.name[:3] for path in lessons}
+    assert capstone.name == f"{len(lessons) + 1:02d}_capstone.ipynb"
+
+
+def test_the_course_grades_at_least_twenty_tasks():
+    tasks = [task for path in SOLUTIONS
+             for task in read_source(path.name, path.read_bytes()).tasks]
+    assert len(tasks) >= 20
 
 
 def test_the_committed_exercises_are_what_release_generates(tmp_path):
@@ -41,10 +49,10 @@ def test_the_committed_exercises_are_what_release_generates(tmp_path):
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.name)
-def test_each_solution_has_two_to_four_tasks_with_nbgrader_metadata(path):
+def test_each_solution_has_one_to_six_tasks_with_nbgrader_metadata(path):
     notebook = nbformat.read(path, as_version=4)
     found = read_source(path.name, path.read_bytes()).tasks
-    assert 2 <= len(found) <= 4
+    assert 1 <= len(found) <= 6
     assert all(task.points > 0 and len(task.solution_ids) == 1 for task in found)
     ids = [cell.metadata.nbgrader.grade_id for cell in graded_cells(notebook)]
     assert len(ids) == len(set(ids)), "grade_ids must be unique"
@@ -61,17 +69,20 @@ def test_each_solution_has_two_to_four_tasks_with_nbgrader_metadata(path):
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.name)
-def test_release_strips_solutions_and_hidden_tests_and_marks_cells_for_nbval(path):
+def test_release_strips_solutions_and_hidden_tests_and_tags_cells_for_nbval(path):
     source = nbformat.read(path, as_version=4)
     exercise = released(source)
     assert len(exercise.cells) == len(source.cells)
     for cell, original in zip(exercise.cells, source.cells):
-        assert cell.metadata == original.metadata
+        graded = "nbgrader" in cell.metadata and cell.cell_type == "code"
+        tags = cell.metadata.get("tags", [])
+        assert {**cell.metadata, "tags": [t for t in tags if t != RAISES_TAG]} == {
+            **original.metadata, "tags": original.metadata.get("tags", [])}
+        assert (RAISES_TAG in tags) == graded
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None
             assert "### BEGIN" not in cell.source and "### END" not in cell.source
-        if "nbgrader" in cell.metadata and cell.cell_type == "code":
-            assert cell.source.startswith(RAISES + "\n")
+            assert "NBVAL" not in cell.source
         if cell.metadata.get("nbgrader", {}).get("solution"):
             assert STUB in cell.source
 
@@ -131,7 +142,7 @@ def test_nbgrader_clears_the_solutions_as_release_does():
     by_nbgrader, _ = preprocessors.ClearHiddenTests().preprocess(by_nbgrader, {})
     ours = released(nbformat.read(path, as_version=4))
     for theirs, mine in zip(graded_cells(by_nbgrader), graded_cells(ours)):
-        assert mine.source == f"{RAISES}\n{theirs.source}"
+        assert mine.source == theirs.source
 
 
 def test_the_grader_starts_without_torch():
