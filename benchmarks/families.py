@@ -32,9 +32,9 @@ sub-supernets half of it, ``(2 + k) / 2`` times one-shot's training (``FewShot``
 budget and its default warm-up ratio is exactly that schedule), against one-shot given the
 same larger budget. A diagnostic of why few-shot wins or loses, not a default.
 
-Runtime, one thread on a 2-core machine shared with other work: convpool 16 s, three-op 5 min,
-five-op 7 min (13 minutes for the three tables, a minute or two of it the latency
-measurement); ``five-op three-op --few-shot-study`` 16 minutes.
+Runtime, one thread on a 2-core machine shared with other work: convpool 31 s, five-op 7 min,
+three-op 7 min (15 minutes for the three tables, a minute or so of each the latency
+measurement); ``five-op three-op --few-shot-study`` 10 minutes.
 """
 from __future__ import annotations
 
