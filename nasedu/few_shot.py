@@ -79,7 +79,8 @@ class FewShot(Estimator):
     sub-supernet exactly as ``WeightSharing`` scores it (``config.score`` after BN
     recalibration).
 
-    One-shot's training budget (``config.training_epochs``) is shared out: ``warmup_ratio / (warmup_ratio + k)``
+from .sharing import (SupernetConfig, evaluate_all, train_paths, train_supernet,
+                      tree_work_fraction)
     to the warm-up and ``1 / (warmup_ratio + k)`` to each of the ``k`` sub-supernets. After
     ``estimate``, ``supernets_`` maps each op to its trained sub-supernet, ``warmup_`` holds
     the warm-up supernet and ``costs_`` the cost of each part (``"warm-up"``, each op's
