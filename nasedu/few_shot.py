@@ -54,7 +54,8 @@ from .data import Dataset
 from .estimates import Estimates, Estimator
 from .models import SuperNet
 from .seeds import check_seed
-from .sharing import SupernetConfig, evaluate_all, train_paths, train_supernet, tree_work_fraction
+from .sharing import (SupernetConfig, evaluate_all, train_paths, train_supernet,
+                      tree_work_fraction)
 from .space import Architecture, SearchSpace
 
 SPLIT_LAYER = 0          # the layer whose op splits the supernet (see the module docstring)
@@ -79,12 +80,12 @@ class FewShot(Estimator):
     sub-supernet exactly as ``WeightSharing`` scores it (``config.score`` after BN
     recalibration).
 
-from .sharing import (SupernetConfig, evaluate_all, train_paths, train_supernet,
-                      tree_work_fraction)
-    to the warm-up and ``1 / (warmup_ratio + k)`` to each of the ``k`` sub-supernets. After
-    ``estimate``, ``supernets_`` maps each op to its trained sub-supernet, ``warmup_`` holds
-    the warm-up supernet and ``costs_`` the cost of each part (``"warm-up"``, each op's
-    sub-supernet, ``"evaluation"``), which add up to the estimates' cost.
+    One-shot's training budget (``config.training_epochs``) is shared out:
+    ``warmup_ratio / (warmup_ratio + k)`` to the warm-up and ``1 / (warmup_ratio + k)`` to each
+    of the ``k`` sub-supernets. After ``estimate``, ``supernets_`` maps each op to its trained
+    sub-supernet, ``warmup_`` holds the warm-up supernet and ``costs_`` the cost of each part
+    (``"warm-up"``, each op's sub-supernet, ``"evaluation"``), which add up to the estimates'
+    cost.
     """
 
     name = "few-shot weight sharing"
