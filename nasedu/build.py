@@ -30,6 +30,7 @@ from . import __version__
 from .bench import FORMAT, SHIPPED
 from .checks import check_integer
 from .files import write_atomically
+from .latency import space_latency, with_latency
 from .models import count_macs, count_parameters
 from .protocol import Protocol, protocol_data
 from .space import Architecture, SearchSpace, get_space
@@ -145,7 +146,7 @@ def build(space: SearchSpace | str, out: str | Path, *, seeds: Sequence[int] = (
         raise ValueError(f"with the Ray backend device must be 'cpu' or 'cuda' (Ray gives each "
                          f"run its own GPU), but got {device=}")
     # Fail on a bad dataset or device before any work; on Ray the GPUs are the cluster's.
-    protocol_data(protocol, "cpu" if backend == "ray" else device)
+    data = protocol_data(protocol, "cpu" if backend == "ray" else device)
     out = Path(out)
     partial = out.with_name(out.name + ".partial")
     manifest = _manifest(space, seeds, protocol)
@@ -173,6 +174,11 @@ def build(space: SearchSpace | str, out: str | Path, *, seeds: Sequence[int] = (
                        "device": device, "workers": workers, "backend": backend,
                        "resumed_runs": resumed,
                        "wall_seconds": round(time.perf_counter() - started, 1)}}
+    # Inference latency here, once every run is in and no longer competes for the CPU.
+    table = with_latency(table, space_latency(space, data.input_shape,
+                                              num_classes=data.num_classes,
+                                              channels=protocol.train.channels,
+                                              threads=protocol.threads), threads=protocol.threads)
     write_atomically(out, gzip.compress(json.dumps(table).encode(), mtime=0))
     shutil.rmtree(partial)
     return out

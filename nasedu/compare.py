@@ -162,8 +162,8 @@ def strategies(config: CompareConfig, bench: Bench, data: Dataset
         "few-shot weight sharing": lambda: (FewShot(space, data, supernet, seed=seed),
                                             bench.archs),
         "DARTS (first order)": lambda: (Darts(space, data, DartsConfig(
-            channels=supernet.channels, reference_epochs=supernet.reference_epochs), seed=seed),
-            bench.archs),
+            budget=supernet.budget, channels=supernet.channels,
+            reference_epochs=supernet.reference_epochs), seed=seed), bench.archs),
     }
 
 

@@ -14,6 +14,7 @@ import torch
 from nasedu.bench import load
 from nasedu.build import build, run_one
 from nasedu.estimates import Estimates
+from nasedu.latency import table_latency
 from nasedu.metrics import kendall_tau
 from nasedu.protocol import Protocol
 from nasedu.scoring import seed_agreement
@@ -280,3 +281,15 @@ def test_load_names_a_bad_argument(bad, error, message):
 def test_score_refuses_what_is_not_estimates():
     with pytest.raises(TypeError, match="estimates must be an Estimates"):
         load("convpool").score({"conv3x3-conv3x3-conv3x3": 1.0})
+
+
+def test_a_new_table_records_the_latency_of_every_architecture_and_old_ones_still_load(
+        tiny_table):
+    bench = load(tiny_table)
+    latency = table_latency(bench.table)
+    assert set(latency) == set(bench.archs)
+    assert all(seconds > 0 for times in latency.values() for seconds in times.values())
+    old = {key: value for key, value in bench.table.items() if key != "latency"}
+    with pytest.raises(ValueError, match="records no latency"):
+        table_latency(old)
+    assert load("convpool").finals().shape == (8,)  # shipped before latency: still readable
