@@ -7,7 +7,8 @@ from nasedu.__main__ import main
 from nasedu.baselines import FullTraining
 from nasedu.bench import load
 from nasedu.build import build
-from nasedu.compare import DEFAULT_STRATEGIES, LITERATURE, STRATEGIES, CompareConfig, compare
+from nasedu.compare import (DEFAULT_STRATEGIES, EQUAL_BUDGET, LITERATURE, STRATEGIES,
+                            CompareConfig, compare)
 from nasedu.cost import Cost
 from nasedu.estimates import Estimates
 from nasedu.estimators import COMBINED_TOP_FRACTION, Combined, EarlyStopping, WeightSharing
@@ -40,9 +41,9 @@ def rows():
     return compare(QUICK, STRATEGIES)
 
 
-def test_by_default_compare_leaves_out_the_equal_budget_reruns():
-    assert STRATEGIES[:len(DEFAULT_STRATEGIES)] == DEFAULT_STRATEGIES
-    assert len(STRATEGIES) == len(DEFAULT_STRATEGIES) + 2
+def test_by_default_compare_leaves_out_the_equal_budget_reruns_and_lesson_5():
+    assert STRATEGIES == (*DEFAULT_STRATEGIES, *EQUAL_BUDGET, *LITERATURE)
+    assert len(EQUAL_BUDGET) == 2 and not set(EQUAL_BUDGET) & set(DEFAULT_STRATEGIES)
 
 
 def test_every_strategy_gets_a_row_and_the_ceiling_closes_the_table(rows):
