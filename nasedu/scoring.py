@@ -126,11 +126,3 @@ def noise_ceiling(bench: Table, truth: Iterable[int] | None = None) -> Score:
     return Score(kendall_tau=mean("kendall_tau"), spearman=mean("spearman"),
                  top_kendall_tau=mean("top_kendall_tau"), top_precision=mean("top_precision"),
                  regret=mean("regret"), num_archs=len(bench.archs), seeds=seeds)
-
-
-def seed_agreement(bench: Table) -> float:
-    """The mean Kendall tau of one seed's finals against another's, over every pair of seeds."""
-    pairs = [(a, b) for i, a in enumerate(bench.seeds) for b in bench.seeds[i + 1:]]
-    if not pairs:
-        raise ValueError(f"{bench.source} has one seed; seed agreement needs two or more")
-    return float(np.mean([kendall_tau(bench.finals([a]), bench.finals([b])) for a, b in pairs]))

@@ -15,9 +15,7 @@ from nasedu.bench import load
 from nasedu.build import build, run_one
 from nasedu.estimates import Estimates
 from nasedu.latency import table_latency
-from nasedu.metrics import kendall_tau
 from nasedu.protocol import Protocol
-from nasedu.scoring import seed_agreement
 from nasedu.space import Architecture, SearchSpace
 from nasedu.train import TrainConfig
 
@@ -120,13 +118,6 @@ def test_noise_ceiling_scored_on_a_truth_is_a_score_like_any_row(tiny_table):
     assert ceiling.seeds == (1,)
     assert ceiling.kendall_tau == pytest.approx(np.mean([a.kendall_tau for a in alone]))
     assert ceiling.regret == pytest.approx(np.mean([a.regret for a in alone]))
-
-
-def test_seed_agreement_is_the_mean_tau_over_pairs_of_seeds(tiny_table):
-    bench = load(tiny_table)
-    pairs = [(0, 1), (0, 2), (1, 2)]
-    assert seed_agreement(bench) == pytest.approx(
-        np.mean([kendall_tau(bench.finals([a]), bench.finals([b])) for a, b in pairs]))
 
 
 def test_final_is_the_mean_of_the_last_epochs_over_seeds(tiny_table):
