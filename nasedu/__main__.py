@@ -254,29 +254,32 @@ def compare_options(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=command_compare)
 
 
+COMMANDS = (  # name, one-line help, description, the function that adds its options
+    ("space", "list and count a search space",
+     "List the named search spaces, or every architecture of one of them.", space_options),
+    ("train", "train one architecture and print its learning curve",
+     "Train one architecture from scratch and print its learning curve and cost.",
+     train_options),
+    ("bench", "build or inspect a ground-truth table",
+     "Ground truth: every architecture of a space trained from scratch with several seeds.",
+     bench_options),
+    ("compare", "run every strategy and score it against the ground truth",
+     "Run every strategy (random search, parameter count, full training of a sample, weight "
+     "sharing, early stopping, combined) on the embedded data and score each against the "
+     "shipped ground truth: cost, rank correlation, top-10% precision, regret. Writes "
+     "table.csv, table.json and a cost-versus-quality plot.", compare_options),
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m nasedu",
         description="nasedu: estimating candidate networks in neural architecture search.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                      parser_class=LazyParser)
-    commands.add_parser("space", help="list and count a search space",
-                        description="List the named search spaces, or every architecture of "
-                                    "one of them.", add_options=space_options)
-    commands.add_parser(
-        "train", help="train one architecture and print its learning curve",
-        description="Train one architecture from scratch and print its learning curve and cost.",
-        add_options=train_options)
-    commands.add_parser("bench", help="build or inspect a ground-truth table",
-                        description="Ground truth: every architecture of a space trained from "
-                                    "scratch with several seeds.", add_options=bench_options)
-    commands.add_parser(
-        "compare", help="run every strategy and score it against the ground truth",
-        description="Run every strategy (random search, parameter count, full training of a "
-                    "sample, weight sharing, early stopping, combined) on the embedded data and "
-                    "score each against the shipped ground truth: cost, rank correlation, "
-                    "top-10% precision, regret. Writes table.csv, table.json and a "
-                    "cost-versus-quality plot.", add_options=compare_options)
+    for name, summary, description, add_options in COMMANDS:
+        commands.add_parser(name, help=summary, description=description,
+                            add_options=add_options)
     add_grading_commands(commands)
     return parser
 
