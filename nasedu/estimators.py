@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -26,7 +26,7 @@ from .cost import Cost
 from .data import Dataset
 from .estimates import Estimates, Estimator
 from .pruning import Rule
-from .ranking import rank_observed, scores_from_keys
+from .ranking import predicted_from_ops, rank_observed, scores_from_keys
 from .sharing import SupernetConfig, evaluate_all, train_supernet, tree_work_fraction
 from .space import Architecture, SearchSpace
 from .trainers import LiveTrainer, ReplayTrainer
@@ -78,14 +78,21 @@ class EarlyStopping(Estimator):
     """Run the pruning ``rule`` over the candidates with ``trainer``, and rank them by what the
     rule observed together with what each architecture says for free: runs trained longer
     first, and among runs trained equally long the ``zscore_sum`` of their recent mean accuracy
-    and log parameter count (``nasedu.ranking.rank_observed``).
+    and log parameter count (``nasedu.ranking.rank_observed``), and of what the ops predict of
+    the first accuracy, fitted on every run the search trained (``predicted_from_ops``: on a
+    table whose candidates differ by less than one run's noise, the runs that share an op at a
+    layer pool their evidence). A rule that promotes the best runs of a rung (successive
+    halving, Hyperband) promotes by that same order, not by the last accuracy alone: a run is
+    kept for what the search will rank it by. ``estimate(archs, signals=...)`` replaces the log
+    parameter count by other free signals (the combined search gives the supernet's scores).
 
     ``trainer``: ``ReplayTrainer(bench, seed)`` replays a seed of a ground-truth table (a whole
     search in milliseconds), ``LiveTrainer(data, protocol, seed=seed)`` really trains; both
     drive the same rule code. Sequential rules meet the candidates in an order shuffled by the
     trainer's seed. Cost and the seeds read are the trainer's (see ``nasedu.trainers``); when
     the trainer is ``distinct``, the rule runs on the first architecture of each stand-alone
-    network in that order, and the others get its curve and score. After ``estimate``,
+    network in that order (promoting it by the mean of each signal over the architectures it
+    serves), and the others get its curve. After ``estimate``,
     ``observed_`` maps each architecture to the curve the rule observed for it.
     """
 
@@ -101,18 +108,34 @@ class EarlyStopping(Estimator):
         self.rule = rule
         self.trainer = trainer
 
-    def estimate(self, archs: Sequence[Architecture]) -> Estimates:
+    def estimate(self, archs: Sequence[Architecture],
+                 signals: Sequence[Mapping[Architecture, float]] | None = None) -> Estimates:
+        """Scores for ``archs``; ``signals`` (values per architecture, higher is better) are
+        what the ranking and the promotions add to the recent accuracy, by default the log
+        parameter count."""
         if len(archs) == 0:
             raise ValueError("archs is empty; give at least one architecture to estimate")
         order = list(archs)
         np.random.default_rng(self.trainer.seed).shuffle(order)
         trainer = self.trainer.fresh()  # this search's runs, and cost, only
+        if signals is None:
+            signals = [{arch: math.log(trainer.parameters(arch)) for arch in order}]
         first_of: dict = {}  # each run -> the architecture it is trained as (the first met)
         trained_as = {arch: first_of.setdefault(trainer.run_of(arch), arch) for arch in order}
-        observed = self.rule.run(list(first_of.values()), trainer)
+        twins: dict = {}  # each run (by the architecture it is trained as) -> all it serves
+        for arch, run in trained_as.items():
+            twins.setdefault(run, []).append(arch)
+        # A run is promoted by the mean of each signal over the architectures it serves.
+        per_run = [{run: float(np.mean([signal[arch] for arch in served]))
+                    for run, served in twins.items()} for signal in signals]
+        # ... and by what the ops of all the runs compared predict (fitted on one row per run).
+        observed = self.rule.run(
+            list(first_of.values()), trainer,
+            lambda curves: rank_observed(curves, *per_run, predicted_from_ops(curves)))
         self.observed_ = {arch: observed[trained_as[arch]] for arch in order}
-        free = {arch: math.log(trainer.parameters(arch)) for arch in order}
-        scores = rank_observed(self.observed_, free)
+        pooled = predicted_from_ops(observed)
+        scores = rank_observed(self.observed_, *signals,
+                               {arch: pooled[trained_as[arch]] for arch in order})
         return Estimates({arch: scores[arch] for arch in archs}, trainer.cost,
                          trainer.seeds_read, trainer.replayed_seconds)
 
@@ -154,7 +177,8 @@ class Combined(Estimator):
     3. The order: the shortlist above the rest; inside it, runs trained longer first, and
        among runs trained equally long the ``zscore_sum`` of the supernet's score and the
        recent mean of the partial curve (the second stage adds its evidence to the
-       supernet's instead of replacing it); the rest in the supernet's order.
+       supernet's instead of replacing it, and promotes by the same sum); the rest in the
+       supernet's order.
 
     The shortlist (30% by default) is larger than the top 10% the metrics look at, so that the
     second stage decides which candidates form the top; a 10% shortlist could only reorder the
@@ -187,9 +211,8 @@ class Combined(Estimator):
         first = dataclasses.replace(first, scores={arch: score for arch, score
                                                    in first.scores.items() if arch in asked})
         self.shortlist_ = shortlist(first, self.top_fraction)
-        second = self.second.estimate(self.shortlist_)
-        together = rank_observed(self.second.observed_, first.scores)
-        keys = {arch: (True, together[arch]) if arch in together else (False, score)
+        second = self.second.estimate(self.shortlist_, signals=[first.scores])
+        keys = {arch: (True, second.scores[arch]) if arch in second.scores else (False, score)
                 for arch, score in first.scores.items()}
         return Estimates(scores_from_keys(keys), first.cost + second.cost,
                          first.seeds_read | second.seeds_read,

@@ -3,7 +3,10 @@
 Every rule drives a ``Trainer``, anything with ``max_epochs`` and ``advance(key, epoch)``
 (train run ``key`` up to ``epoch`` and return its validation accuracies so far), so the same
 decisions serve live training and replayed ground-truth curves. ``Rule.run(keys, trainer)``
-returns the curve observed for every run, short for the runs it stopped. The sequential rules
+returns the curve observed for every run, short for the runs it stopped; the rules that promote
+the best runs of a rung (successive halving, Hyperband) promote by ``ranking`` where one is
+given (an estimator's own order, e.g. accuracy together with model size), else by the last
+accuracy. The sequential rules
 (median and predictive stopping) share one loop, ``SequentialRule.run``, and say only when a
 run stops.
 
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 import abc
 import math
-from typing import Hashable, Protocol, Sequence
+from typing import Callable, Hashable, Mapping, Protocol, Sequence
 
 import numpy as np
 from scipy import stats
@@ -31,6 +34,15 @@ from scipy import stats
 from .checks import check_integer
 from .curves import Prediction, Predictor
 from .learning_curve import final_accuracy
+
+
+Ranking = Callable[[Mapping[Hashable, list[float]]], Mapping[Hashable, float]]
+"""Scores (higher is better) for runs observed equally long, from their curves."""
+
+
+def last_accuracy(curves: Mapping[Hashable, list[float]]) -> dict[Hashable, float]:
+    """The textbook promotion: each run's last observed accuracy."""
+    return {key: curve[-1] for key, curve in curves.items()}
 
 
 class Trainer(Protocol):
@@ -67,16 +79,21 @@ class Rule(abc.ABC):
     name = "rule"
 
     @abc.abstractmethod
-    def run(self, keys: Sequence[Hashable], trainer: Trainer) -> dict[Hashable, list[float]]:
-        """Drive ``trainer`` over the runs ``keys``; the curve observed for each."""
+    def run(self, keys: Sequence[Hashable], trainer: Trainer,
+            ranking: Ranking | None = None) -> dict[Hashable, list[float]]:
+        """Drive ``trainer`` over the runs ``keys``; the curve observed for each. A rule that
+        promotes the best runs of a rung promotes by ``ranking`` (default ``last_accuracy``)."""
 
 
 class SequentialRule(Rule):
     """Runs go one after another, as the trials of a search do, each trained epoch by epoch
     until ``stops`` says so. The one loop of the sequential rules; each says only when to stop.
+    They judge a run against the earlier runs' curves and promote none, so ``ranking`` is not
+    read.
     """
 
-    def run(self, keys: Sequence[Hashable], trainer: Trainer) -> dict[Hashable, list[float]]:
+    def run(self, keys: Sequence[Hashable], trainer: Trainer,
+            ranking: Ranking | None = None) -> dict[Hashable, list[float]]:
         observed: dict[Hashable, list[float]] = {}
         for key in dict.fromkeys(keys):
             earlier = list(observed.values())
@@ -131,8 +148,8 @@ def rungs(min_epochs: int, reduction: int, max_epochs: int) -> list[int]:
 
 class SuccessiveHalving(Rule):
     """Train every run to ``min_epochs``, keep the best 1/``reduction`` by their accuracy
-    there, train those ``reduction`` times longer, and so on up to the full training
-    (Jamieson & Talwalkar 2016; synchronous)."""
+    there (or by ``ranking``), train those ``reduction`` times longer, and so on up to the full
+    training (Jamieson & Talwalkar 2016; synchronous)."""
 
     name = "successive halving"
 
@@ -141,14 +158,17 @@ class SuccessiveHalving(Rule):
         self.min_epochs = min_epochs
         self.reduction = reduction
 
-    def run(self, keys: Sequence[Hashable], trainer: Trainer) -> dict[Hashable, list[float]]:
+    def run(self, keys: Sequence[Hashable], trainer: Trainer,
+            ranking: Ranking | None = None) -> dict[Hashable, list[float]]:
+        rank = last_accuracy if ranking is None else ranking
         observed: dict[Hashable, list[float]] = {}
         alive = list(dict.fromkeys(keys))
         for epoch in rungs(self.min_epochs, self.reduction, trainer.max_epochs):
             for key in alive:
                 observed[key] = trainer.advance(key, epoch)
             keep = max(1, math.ceil(len(alive) / self.reduction))
-            alive = promote({key: observed[key][-1] for key in alive}, keep)
+            scores = rank({key: observed[key] for key in alive})
+            alive = promote({key: scores[key] for key in alive}, keep)
         return observed
 
 
@@ -168,7 +188,8 @@ class Hyperband(Rule):
         """Starting epochs of the brackets, most aggressive first."""
         return rungs(self.min_epochs, self.reduction, max_epochs)
 
-    def run(self, keys: Sequence[Hashable], trainer: Trainer) -> dict[Hashable, list[float]]:
+    def run(self, keys: Sequence[Hashable], trainer: Trainer,
+            ranking: Ranking | None = None) -> dict[Hashable, list[float]]:
         keys = list(dict.fromkeys(keys))
         starts = self.brackets(trainer.max_epochs)
         s_max = len(starts) - 1
@@ -183,8 +204,8 @@ class Hyperband(Rule):
             bracket = keys[start:start + count]
             start += count
             if bracket:
-                observed.update(SuccessiveHalving(first_rung, self.reduction).run(bracket,
-                                                                                  trainer))
+                observed.update(SuccessiveHalving(first_rung, self.reduction).run(
+                    bracket, trainer, ranking))
         return observed
 
 

@@ -5,6 +5,9 @@
   the benchmark pairs what a partial curve says with what the architecture says for free.
 - ``rank_observed`` scores the runs a pruning rule left: runs trained longer first, and among
   runs trained equally long the ``zscore_sum`` of their recent accuracy and the signals.
+- ``predicted_from_ops`` pools what every run of a search showed: each run's first accuracy as
+  its ops predict it (a ridge fit, one indicator per position and op), so that a run's own noise
+  counts less on a table whose candidates differ by less than that noise.
 - ``scores_from_keys`` turns sort keys into scores (higher is better), so that an order built
   from several criteria is written as a tuple, not as numbers added together.
 
@@ -44,6 +47,39 @@ def zscore_sum(*signals: Sequence[float]) -> np.ndarray:
                              f"{column[:5].tolist()}...")
         total += (column - column.mean()) / column.std()
     return total
+
+
+def predicted_from_ops(curves: Mapping, penalty: float = 1.0) -> dict:
+    """Each run's first observed accuracy as its architecture's ops predict it: a least-squares
+    fit with an L2 ``penalty`` on the effects (ridge regression) of the first accuracies of all
+    the runs in ``curves`` (keys are ``Architecture``s) on one indicator per position and op of
+    the stand-alone network (``Architecture.network``: twins that differ only by where an
+    identity sits get one prediction), plus a mean. The architectures share their ops' effects,
+    so the prediction pools what every run showed of each op at each position (a linear
+    surrogate, as predictor-based NAS fits).
+
+    >>> from nasedu.space import Architecture
+    >>> runs = {Architecture(ops): [accuracy] for ops, accuracy in [
+    ...     (("conv3x3", "conv3x3"), 0.9), (("conv3x3", "maxpool3x3"), 0.7),
+    ...     (("maxpool3x3", "conv3x3"), 0.5), (("maxpool3x3", "maxpool3x3"), 0.4)]}
+    >>> [round(value, 2) for value in predicted_from_ops(runs).values()]
+    [0.79, 0.69, 0.56, 0.46]
+    """
+    archs = list(curves)
+    networks = [arch.network() for arch in archs]
+    ops = sorted({op for network in networks for op in network})
+    column = {(position, op): position * len(ops) + i
+              for position in range(max(map(len, networks))) for i, op in enumerate(ops)}
+    features = np.zeros((len(archs), len(column) + 1))
+    features[:, -1] = 1.0  # the mean, not penalised
+    for row, network in enumerate(networks):
+        for position, op in enumerate(network):
+            features[row, column[position, op]] = 1.0
+    first = np.array([float(check_curve(curves[arch])[0]) for arch in archs])
+    ridge = penalty * np.eye(len(column) + 1)
+    ridge[-1, -1] = 0.0
+    effects = np.linalg.solve(features.T @ features + ridge, features.T @ first)
+    return dict(zip(archs, (features @ effects).tolist()))
 
 
 def scores_from_keys(keys: Mapping[Hashable, tuple]) -> dict[Hashable, float]:

@@ -10,7 +10,7 @@ from nasedu.estimators import EarlyStopping
 from nasedu.protocol import Protocol, protocol_data
 from nasedu.pruning import (Hyperband, MedianStopping, PredictiveStopping, SuccessiveHalving,
                             median_stops, probability_of_improvement, promote, rungs)
-from nasedu.ranking import zscore_sum
+from nasedu.ranking import predicted_from_ops, zscore_sum
 from nasedu.train import TrainConfig
 from nasedu.trainers import LiveTrainer, ReplayTrainer
 
@@ -76,6 +76,36 @@ def test_successive_halving_decisions():
     # Rungs 1, 2, 4, 8, 9. Epoch 1 keeps 3 of 5 (good 0.5, fair 0.4, poor 0.2); epoch 2
     # keeps 2 (good, fair); epoch 4 keeps good; it alone trains to 8 and 9.
     assert lengths(observed) == {"good": 9, "slow": 1, "fair": 4, "poor": 2, "bad": 1}
+
+
+@pytest.mark.parametrize("rule", [SuccessiveHalving(min_epochs=1, reduction=2),
+                                  Hyperband(min_epochs=1, reduction=2)])
+def test_halving_promotes_by_a_given_ranking(rule):
+    # A ranking that favours "slow" (say, a large model that starts slowly) keeps it alive
+    # where its first accuracies alone would stop it at once.
+    def ranking(curves):
+        return {key: curve[-1] + (1.0 if key == "slow" else 0.0) for key, curve in curves.items()}
+    assert lengths(rule.run(list(CURVES), Replay(CURVES)))["slow"] < 9
+    assert lengths(rule.run(list(CURVES), Replay(CURVES), ranking))["slow"] == 9
+
+
+def test_early_stopping_promotes_by_what_it_ranks_by():
+    bench = load("three-op")
+    search = EarlyStopping(SuccessiveHalving(1, 3), ReplayTrainer(bench, seed=0))
+    search.estimate(bench.archs)
+    # Every promotion, from the first rung on, followed the ranking's sum of accuracy, log
+    # size and what the ops predict: among the first rung's runs, the promoted have the larger.
+    first = {arch: curve[0] for arch, curve in search.observed_.items()}
+    size = {arch: math.log(bench.parameters(arch)) for arch in first}
+    pooled = predicted_from_ops({arch: [accuracy] for arch, accuracy in first.items()})
+    archs = list(first)
+    together = dict(zip(archs, zscore_sum([first[a] for a in archs], [size[a] for a in archs],
+                                          [pooled[a] for a in archs])))
+    promoted = [a for a in archs if len(search.observed_[a]) > 1]
+    stopped = [a for a in archs if len(search.observed_[a]) == 1]
+    assert min(together[a] for a in promoted) >= max(together[a] for a in stopped)
+    # by accuracy alone, some promoted run would have been stopped
+    assert min(first[a] for a in promoted) < max(first[a] for a in stopped)
 
 
 def test_hyperband_decisions():
@@ -235,14 +265,16 @@ def test_estimating_nothing_is_a_clear_error():
         EarlyStopping(SuccessiveHalving(), ReplayTrainer(load("convpool"), 0)).estimate([])
 
 
-def test_early_stopping_ranks_what_it_observed_with_the_parameter_count():
+def test_early_stopping_ranks_what_it_observed_with_the_parameter_count_and_the_ops():
     bench = load("five-op")
     archs = bench.space.sample(60, seed=1)
     estimator = EarlyStopping(SuccessiveHalving(1, 3), ReplayTrainer(bench, seed=0))
     estimates = estimator.estimate(archs)
     first_rung = [arch for arch in archs if len(estimator.observed_[arch]) == 1]
+    pooled = predicted_from_ops(estimator.observed_)  # fitted on every run of the search
     expected = zscore_sum([estimator.observed_[arch][0] for arch in first_rung],
-                          [math.log(bench.parameters(arch)) for arch in first_rung])
+                          [math.log(bench.parameters(arch)) for arch in first_rung],
+                          [pooled[arch] for arch in first_rung])
     assert np.argsort([estimates.scores[arch] for arch in first_rung]).tolist() == \
         np.argsort(expected).tolist()
     assert len(estimator.observed_[estimates.best()]) == bench.protocol.train.epochs
