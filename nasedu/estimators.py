@@ -38,8 +38,8 @@ class WeightSharing(Estimator):
     ``nasedu.sharing``).
 
     The supernet trains for ``config.budget`` of exhaustive training of the candidates asked
-    for, and at least ``config.min_epochs_per_op`` per op of a layer
-    (``SupernetConfig.training_epochs``). Cost is that training plus the evaluation: each
+    for; by default 0.4% of it, at least 10 epochs per op of a layer, and with evaluation at
+    most 2.8% of it (``SupernetConfig.plan``). Cost is that training plus the evaluation: each
     candidate's recalibration and validation passes (forward-only, one third), scaled by the
     share of multiply-accumulates the prefix tree actually computes (see
     ``tree_work_fraction``). After ``estimate``, ``supernet_`` holds the trained supernet.
@@ -59,11 +59,11 @@ class WeightSharing(Estimator):
     def estimate(self, archs: Sequence[Architecture]) -> Estimates:
         if len(archs) == 0:
             raise ValueError("archs is empty; give at least one architecture to estimate")
-        epochs = self.config.training_epochs(archs, self.data)
-        supernet, training_cost = train_supernet(self.space, self.data, epochs, self.config,
+        epochs, config = self.config.plan(archs, self.data)
+        supernet, training_cost = train_supernet(self.space, self.data, epochs, config,
                                                  seed=self.seed, progress=self.progress)
         started = time.perf_counter()
-        scores = evaluate_all(supernet, archs, self.data, self.config, seed=self.seed)
+        scores = evaluate_all(supernet, archs, self.data, config, seed=self.seed)
         seconds = time.perf_counter() - started
         recalibrated = min(self.config.recalibration_size, len(self.data.x_train))
         share = tree_work_fraction(supernet, list(scores), tuple(self.data.x_val.shape[2:]))

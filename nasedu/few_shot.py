@@ -80,7 +80,7 @@ class FewShot(Estimator):
     sub-supernet exactly as ``WeightSharing`` scores it (``config.score`` after BN
     recalibration).
 
-    One-shot's training budget (``config.training_epochs``) is shared out:
+    One-shot's training budget and batches (``config.plan``) are shared out:
     ``warmup_ratio / (warmup_ratio + k)`` to the warm-up and ``1 / (warmup_ratio + k)`` to each
     of the ``k`` sub-supernets. After ``estimate``, ``supernets_`` maps each op to its trained
     sub-supernet, ``warmup_`` holds the warm-up supernet and ``costs_`` the cost of each part
@@ -121,11 +121,11 @@ class FewShot(Estimator):
         if len(archs) == 0:
             raise ValueError("archs is empty; give at least one architecture to estimate")
         groups = self.groups(archs)
-        total = self.config.training_epochs([a for group in groups.values() for a in group],
-                                            self.data)
+        total, config = self.config.plan([a for group in groups.values() for a in group],
+                                         self.data)
         share = total / (self.warmup_ratio + len(groups))  # one sub-supernet's training
         warmup, warmup_cost = train_supernet(self.space, self.data, self.warmup_ratio * share,
-                                             self.config, seed=self.seed,
+                                             config, seed=self.seed,
                                              progress=self.progress)
         self.costs_ = {"warm-up": warmup_cost, "evaluation": Cost()}
         generator = torch.Generator().manual_seed(self.seed + 1)  # after the warm-up's draws
@@ -134,7 +134,7 @@ class FewShot(Estimator):
         for op, members in groups.items():
             supernet = copy.deepcopy(warmup)
             paths = split_paths(self.space, self.split_layer, op, generator)
-            self.costs_[op] = train_paths(supernet, self.data, share, paths, self.config,
+            self.costs_[op] = train_paths(supernet, self.data, share, paths, config,
                                           generator, progress=self.progress)
             self.costs_["evaluation"] += self._evaluate(supernet, members, scores)
             self.supernets_[op] = supernet

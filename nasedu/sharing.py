@@ -27,6 +27,12 @@ space: architectures grow as ops ** layers, but each op is trained on 1 / ops of
 whatever the size. On a 64-architecture development table (4 ops x 3 layers, not shipped) 0.4%
 alone is 5 epochs and ranks at chance (tau 0.08/0.37/-0.10 over three seeds); 40, 0.83/0.77/0.81.
 
+But weight sharing exists to be cheap, and on a small space that floor is not (40 epochs are
+4% of that table's exhaustive training): the default costs at most ``MAX_DEFAULT_SHARE`` = 2.8%
+with the prefix tree's evaluation, and where the floor does not fit it trains what does in
+smaller batches, about the floor's number of steps (``SupernetConfig.plan``). There, 24 epochs
+in batches of 38 ranked as 40 in batches of 64 did (0.81/0.82/0.83), at 2.8% of exhaustive.
+
 >>> from nasedu.data import load_dataset
 >>> from nasedu.space import get_space
 >>> data = load_dataset("digits")
@@ -37,8 +43,9 @@ alone is 5 epochs and ranks at chance (tau 0.08/0.37/-0.10 over three seeds); 40
 """
 from __future__ import annotations
 
+import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Iterator, Sequence
 
 import torch
@@ -55,6 +62,8 @@ from .train import TrainConfig, check_finite, check_sgd, make_optimizer, progres
 
 SUPERNET_BUDGET = 0.004  # chosen on five-op before any other table was run (see the README)
 MIN_EPOCHS_PER_OP = 10.0  # five-op's default gives each of its 5 ops this much (see above)
+MAX_DEFAULT_SHARE = 0.028  # the default's whole cost, training and evaluation, at most
+MIN_BATCH_SIZE = 8        # the smallest batch a capped default trains with
 
 
 def exhaustive_epochs(num_archs: int, data: Dataset, epochs: int = TrainConfig.epochs) -> float:
@@ -70,6 +79,14 @@ def exhaustive_epochs(num_archs: int, data: Dataset, epochs: int = TrainConfig.e
     return num_archs * one.epochs
 
 
+def evaluation_epochs(data: Dataset, recalibration_size: int) -> float:
+    """Epoch-equivalents of evaluating one candidate alone: BN recalibration on
+    ``recalibration_size`` training images and a validation pass, both forward only."""
+    recalibrated = min(recalibration_size, len(data.x_train))
+    return Cost.of_examples(trained=0, evaluated=recalibrated + len(data.x_val),
+                            train_size=len(data.x_train)).epochs
+
+
 @dataclass(frozen=True)
 class SupernetConfig:
     """How a supernet is trained and its candidates scored. ``sampler``, ``schedule`` and
@@ -77,7 +94,8 @@ class SupernetConfig:
 
     budget: float | None = None     # supernet training, as a share of exhaustive training of
                                     # the candidates it scores (evaluation comes on top); None:
-                                    # SUPERNET_BUDGET, but MIN_EPOCHS_PER_OP per op at least
+                                    # SUPERNET_BUDGET, but MIN_EPOCHS_PER_OP per op at least,
+                                    # all in all at most MAX_DEFAULT_SHARE (see ``plan``)
     reference_epochs: int = TrainConfig.epochs  # a stand-alone training's epochs (exhaustive)
     batch_size: int = 64            # examples per path per step
     learning_rate: float = 0.05     # SGD learning rate (the peak, with the cosine schedule)
@@ -108,20 +126,48 @@ class SupernetConfig:
         return asdict(self)
 
     def training_epochs(self, archs: Sequence[Architecture], data: Dataset) -> float:
-        """The supernet's training in epoch-equivalents for the candidates ``archs``: ``budget``
-        of training each of them once for ``reference_epochs`` on ``data``. The default
-        (``budget=None``): ``SUPERNET_BUDGET`` of it, but at least ``MIN_EPOCHS_PER_OP`` times
-        the number of ops a layer chooses from."""
+        """The supernet's training in epoch-equivalents for the candidates ``archs`` (see
+        ``plan``)."""
+        return self.plan(archs, data)[0]
+
+    def plan(self, archs: Sequence[Architecture],
+             data: Dataset) -> tuple[float, "SupernetConfig"]:
+        """The supernet's training for the candidates ``archs`` on ``data`` in epoch-equivalents,
+        and the configuration that trains it. An explicit ``budget``: that share of training
+        each candidate once for ``reference_epochs``, with this configuration. The default:
+        ``SUPERNET_BUDGET`` of it, but at least ``MIN_EPOCHS_PER_OP`` times the ops of a layer;
+        if that and the evaluation cost more than ``MAX_DEFAULT_SHARE`` of exhaustive training,
+        what fits, in batches shrunk in proportion (at least ``MIN_BATCH_SIZE``) at a learning
+        rate scaled by the square root of the batch."""
         if isinstance(archs, (int, str)) or len(archs) == 0:
             raise ValueError(f"archs must be a non-empty sequence of architectures, but got "
                              f"{archs!r}")
         distinct = list(dict.fromkeys(archs))
         exhaustive = exhaustive_epochs(len(distinct), data, self.reference_epochs)
         if self.budget is not None:
-            return self.budget * exhaustive
+            return self.budget * exhaustive, self
         ops_per_layer = max(len({arch.ops[layer] for arch in distinct})
                             for layer in range(len(distinct[0].ops)))
-        return max(SUPERNET_BUDGET * exhaustive, MIN_EPOCHS_PER_OP * ops_per_layer)
+        floor = MIN_EPOCHS_PER_OP * ops_per_layer
+        wanted = max(SUPERNET_BUDGET * exhaustive, floor)
+        space = SearchSpace(tuple(sorted({op for arch in distinct for op in arch.ops})),
+                            len(distinct[0].ops))
+        with seeded(0):  # a probe whose multiply-accumulates count; no generator is touched
+            probe = SuperNet(space, in_channels=data.input_channels,
+                             num_classes=data.num_classes, channels=self.channels)
+        evaluation = (tree_work_fraction(probe, distinct, tuple(data.x_val.shape[2:]))
+                      * len(distinct) * evaluation_epochs(data, self.recalibration_size))
+        fits = MAX_DEFAULT_SHARE * exhaustive - evaluation
+        if wanted <= fits:
+            return wanted, self
+        if fits <= 0:
+            raise ValueError(f"evaluating the candidates alone costs more than the default's "
+                             f"{MAX_DEFAULT_SHARE:.1%} of exhaustive training (recalibration_size="
+                             f"{self.recalibration_size}); give an explicit budget")
+        batch_size = max(MIN_BATCH_SIZE, min(self.batch_size,
+                                             round(self.batch_size * fits / floor)))
+        return fits, replace(self, batch_size=batch_size, learning_rate=self.learning_rate
+                             * math.sqrt(batch_size / self.batch_size))
 
 
 def training_batches(data: Dataset, batch_size: int,

@@ -72,7 +72,9 @@ def test_the_estimator_ranks_by_the_weights_it_learnt_and_reads_no_seed(digits):
 
 
 def test_by_default_darts_spends_one_shots_training_budget(digits):
-    tiny = SearchSpace(("maxpool3x3", "skip"), 1)  # at least 10 epochs per op: keep it cheap
+    # No op with weights keeps it cheap; 64 candidates, so that the default's floor of 10
+    # epochs per op fits within its cap (a smaller space trains less, in smaller batches).
+    tiny = SearchSpace(("maxpool3x3", "skip"), 6)
     config = DartsConfig(batch_size=512)  # the default budget in fewer, larger steps
     estimates = Darts(tiny, digits, config, seed=0).estimate(tiny.enumerate())
     one_shot = SupernetConfig().training_epochs(tiny.enumerate(), digits)

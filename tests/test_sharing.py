@@ -8,7 +8,8 @@ from torch import nn
 
 from nasedu.estimators import WeightSharing
 from nasedu.models import SuperNet
-from nasedu.sharing import (MIN_EPOCHS_PER_OP, SUPERNET_BUDGET, SupernetConfig, evaluate_all,
+from nasedu.sharing import (MAX_DEFAULT_SHARE, MIN_BATCH_SIZE, MIN_EPOCHS_PER_OP, SUPERNET_BUDGET,
+                            SupernetConfig, evaluate_all,
                             evaluate_one, exhaustive_epochs, recalibration_images, train_supernet,
                             training_batches, tree_work_fraction)
 from nasedu.sharing_parts import SAMPLERS, SCHEDULES, SCORES, fair_paths, uniform_paths
@@ -152,12 +153,35 @@ def test_the_supernet_budget_is_a_share_of_exhaustive_training_of_the_candidates
 def test_the_default_budget_trains_every_op_of_a_layer_at_least_min_epochs_per_op(digits):
     config = SupernetConfig()
     five_op = get_space("five-op").enumerate()
-    small = SearchSpace(("conv3x3", "skip", "maxpool3x3"), 2)
+    three_op = SearchSpace(("conv3x3", "conv5x5", "avgpool3x3"), 5).enumerate()
     share = SUPERNET_BUDGET * exhaustive_epochs(625, digits)
     assert share >= MIN_EPOCHS_PER_OP * 5  # five-op: the share itself
-    assert config.training_epochs(five_op, digits) == pytest.approx(share)
-    assert config.training_epochs(small.enumerate(), digits) == MIN_EPOCHS_PER_OP * 3
-    assert SupernetConfig(budget=0.001).training_epochs(small.enumerate(), digits) < 1
+    assert config.plan(five_op, digits) == (pytest.approx(share), config)
+    assert config.plan(three_op, digits) == (MIN_EPOCHS_PER_OP * 3, config)  # the floor
+    assert SupernetConfig(budget=0.001).training_epochs(three_op, digits) < 5
+
+
+def test_the_default_costs_at_most_its_cap_and_trains_a_small_space_in_smaller_batches(digits):
+    config = SupernetConfig()
+    epochs, planned = config.plan(CONVPOOL.enumerate(), digits)
+    assert epochs < MIN_EPOCHS_PER_OP * 2  # the floor would cost more than the cap
+    assert MIN_BATCH_SIZE <= planned.batch_size < config.batch_size
+    assert planned.learning_rate == pytest.approx(
+        config.learning_rate * math.sqrt(planned.batch_size / config.batch_size))
+    estimates = WeightSharing(CONVPOOL, digits, config, seed=0).estimate(CONVPOOL.enumerate())
+    one_batch = MIN_BATCH_SIZE / len(digits.x_train)  # training stops after a whole batch
+    assert estimates.cost.epochs <= MAX_DEFAULT_SHARE * exhaustive_epochs(8, digits) + one_batch
+    assert estimates.cost.epochs >= 0.99 * MAX_DEFAULT_SHARE * exhaustive_epochs(8, digits)
+    # An explicit budget is that share exactly, whatever it costs, in the configured batches.
+    explicit = SupernetConfig(budget=0.2)
+    assert explicit.plan(CONVPOOL.enumerate(), digits) == (
+        pytest.approx(0.2 * exhaustive_epochs(8, digits)), explicit)
+
+
+def test_a_default_whose_evaluation_alone_exceeds_the_cap_is_refused(digits):
+    config = SupernetConfig(recalibration_size=len(digits.x_train))  # a costly evaluation
+    with pytest.raises(ValueError, match="evaluating the candidates alone costs more"):
+        config.plan([Architecture(("conv3x3",)), Architecture(("maxpool3x3",))], digits)
 
 
 def test_weight_sharing_estimator_scores_and_charges_its_cost(digits):
