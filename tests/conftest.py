@@ -1,6 +1,13 @@
+import csv
+import shutil
+from pathlib import Path
+
 import pytest
 
+from nasedu.__main__ import main
 from nasedu.data import load_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def pytest_addoption(parser):
@@ -37,3 +44,51 @@ def pytest_collection_modifyitems(config, items):
 def digits():
     """The embedded default dataset, split with seed 0, on CPU."""
     return load_dataset("digits", seed=0, device="cpu")
+
+
+# Hand-made submissions of the first exercise, graded in the course's run below: each
+# student's answers by grade_id, None for the solution's own cell. test_grade.py reads
+# "partial", test_grade_hostile.py the two that try to forge a verdict.
+COST = "01_cost.ipynb"
+COST_SUBMISSIONS = {
+    "partial": {"cost_projection": None},  # cost_projection is worth 2 points
+    "display_hook": {"cost_space_size": "get_ipython().showtraceback = lambda *a, **k: None"},
+    "patched": {"cost_space_size": "import math, nasedu.bench\n"
+                                   "math.isclose = lambda *a, **k: True\n"
+                                   "def space_size(num_ops, num_layers):\n    return 0"},
+}
+
+
+def answered(answers):
+    """The released 01_cost with ``answers`` in its solution cells, as notebook JSON."""
+    import nbformat  # here, not above: it takes seconds, which only the slow tests need
+    solution = {cell.metadata["nbgrader"]["grade_id"]: cell.source
+                for cell in nbformat.read(ROOT / "solutions" / COST, as_version=4).cells
+                if "nbgrader" in cell.metadata}
+    notebook = nbformat.read(ROOT / "exercises" / COST, as_version=4)
+    for cell in notebook.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell.source = answers[grade_id] or solution[grade_id]
+    return nbformat.writes(notebook)
+
+
+@pytest.fixture(scope="session")
+def course_grades(tmp_path_factory):
+    """The whole course through `python -m nasedu grade`, in one run so that each solution's
+    values are computed once and no notebook is graded twice: student "solved" submits every
+    solution, "untouched" every exercise as released, and each of COST_SUBMISSIONS its 01_cost.
+    The command's exit code and the rows of its CSV."""
+    folder = tmp_path_factory.mktemp("course")
+    for student, notebooks in [("solved", "solutions"), ("untouched", "exercises")]:
+        (folder / student).mkdir()
+        for path in sorted((ROOT / notebooks).glob("*.ipynb")):
+            shutil.copy(path, folder / student / path.name)
+    for student, answers in COST_SUBMISSIONS.items():
+        (folder / student).mkdir()
+        (folder / student / COST).write_text(answered(answers))
+    out = folder / "grades.csv"
+    code = main(["grade", *map(str, sorted(folder.glob("*/*.ipynb"))), "--source",
+                 str(ROOT / "solutions"), "--out", str(out), "--timeout", "300"])
+    with open(out, newline="") as file:
+        return {"code": code, "rows": list(csv.DictReader(file))}

@@ -1,15 +1,12 @@
 """The course's graded exercises as a whole: what the README promises, what the setup cells
 give away, and every notebook graded through the command line, solved and untouched."""
 import ast
-import csv
 import re
-import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from nasedu.__main__ import main
 from nasedu.grading.notebooks import read_source
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,18 +58,11 @@ def test_students_read_no_marker_lines(path):
 
 
 @pytest.mark.slow
-def test_every_notebook_grades_solved_at_full_points_and_untouched_at_zero(tmp_path):
-    """The whole course through `python -m nasedu grade`: the solutions as submissions, and
-    the exercises as released."""
-    for student, folder in [("solved", "solutions"), ("untouched", "exercises")]:
-        (tmp_path / student).mkdir()
-        for path in sorted((ROOT / folder).glob("*.ipynb")):
-            shutil.copy(path, tmp_path / student / path.name)
-    out = tmp_path / "grades.csv"
-    assert main(["grade", *map(str, sorted(tmp_path.glob("*/*.ipynb"))), "--source",
-                 str(ROOT / "solutions"), "--out", str(out), "--timeout", "300"]) == 0
-    with open(out, newline="") as file:
-        rows = [row for row in csv.DictReader(file) if row["task"] != "total"]
+def test_every_notebook_grades_solved_at_full_points_and_untouched_at_zero(course_grades):
+    """The whole course through `python -m nasedu grade` (conftest.py's run): the solutions as
+    submissions, and the exercises as released."""
+    assert course_grades["code"] == 0
+    rows = [row for row in course_grades["rows"] if row["task"] != "total"]
     expected = {(path.name, task.grade_id): task.points for path in SOLUTIONS
                 for task in tasks_of(path)}
     for student, points_of in [("solved", lambda points: points), ("untouched", lambda _: 0)]:

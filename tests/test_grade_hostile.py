@@ -19,7 +19,6 @@ from nasedu.grading import Limits, capstone, grade
 from nasedu.grading.grade import MAX_REASON
 from nasedu.release import released
 
-ROOT = Path(__file__).resolve().parents[1]
 MARKER = "nasedu-hostile-test-process"  # in the command line of every process a student starts
 LIMIT = 8  # seconds per task
 
@@ -315,23 +314,12 @@ def test_the_output_is_checked_before_anything_is_graded(tmp_path, capsys):
         assert time.monotonic() - started < 2, "the output was checked after grading"
 
 
-def test_the_real_exercises_give_nothing_for_a_forged_verdict(tmp_path):
-    """The course's own checks: a silenced traceback and patched comparisons on 01_cost."""
-    name = "01_cost.ipynb"
-    attacks = {"display_hook": "get_ipython().showtraceback = lambda *a, **k: None",
-               "patched": "import math, nasedu.bench\nmath.isclose = lambda *a, **k: True\n"
-                          "def space_size(num_ops, num_layers):\n    return 0"}
-    paths = []
-    for student, code in attacks.items():
-        notebook = nbformat.read(ROOT / "exercises" / name, as_version=4)
-        for cell in notebook.cells:
-            if cell.metadata.get("nbgrader", {}).get("grade_id") == "cost_space_size":
-                cell.source = code
-        (tmp_path / student).mkdir()
-        nbformat.write(notebook, tmp_path / student / name)
-        paths.append(tmp_path / student / name)
-    results = grade(paths, ROOT / "solutions", tmp_path / "grades.csv", Limits(timeout=60))
-    assert [row.points for row in results] == [0] * len(results)
+def test_the_real_exercises_give_nothing_for_a_forged_verdict(course_grades):
+    """The course's own checks: a silenced traceback ("display_hook") and patched comparisons
+    ("patched") on 01_cost, submissions of conftest.py's run of the course."""
+    points = [row["points"] for row in course_grades["rows"]
+              if row["student"] in ("display_hook", "patched") and row["task"] != "total"]
+    assert points and points == ["0"] * len(points)
 
 
 # The capstone: scores ranked by the grader against seeds the kernel cannot read (under the
