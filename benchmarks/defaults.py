@@ -12,9 +12,9 @@ tau-b, top-10% precision, regret in accuracy points, cost as % of exhaustive tra
 epoch-equivalents), the mean ± spread over seeds, and one line per target with met / not met
 for each seed.
 
-Runtime, one thread per process on a 2-core machine shared with other work: 25 s for
-convpool, 4 min for three-op, 5 min for five-op (10 minutes for the default three tables); most of it is weight sharing rerun at the
-combined search's cost (a supernet trained several times longer than the default one).
+Runtime, one thread per process on a 2-core machine shared with other work: about 1 min for
+convpool, 7 for three-op, 12 for five-op; most of it is weight sharing rerun at the combined
+search's cost (a supernet trained several times longer than the default one).
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ import torch
 from nasedu.bench import SHIPPED, load
 from nasedu.compare import EQUAL_BUDGET, CompareConfig, compare
 from nasedu.protocol import protocol_data
-from nasedu.sharing import MIN_EPOCHS_PER_OP, SUPERNET_BUDGET
+from nasedu.sharing import MAX_DEFAULT_SHARE, MIN_EPOCHS_PER_OP, SUPERNET_BUDGET
 from nasedu.proxies import ZERO_COST_PROXIES
 
 THREADS = 1  # the tables' protocol
@@ -126,9 +126,10 @@ def main() -> None:
     torch.set_num_threads(THREADS)
     config = CompareConfig()
     print(f"defaults: supernet budget {SUPERNET_BUDGET:.2%} of exhaustive training but at "
-          f"least {MIN_EPOCHS_PER_OP:g} epochs per op (evaluation on top); successive halving ({config.min_epochs}, {config.reduction}) "
-          f"ranked by recent mean + log params; combined shortlist "
-          f"{config.top_fraction:.0%}, ranked by supernet score + recent mean")
+          f"least {MIN_EPOCHS_PER_OP:g} epochs per op, at most {MAX_DEFAULT_SHARE:.1%} with "
+          f"evaluation; successive halving ({config.min_epochs}, {config.reduction}) promoting "
+          f"and ranking by recent mean + log params + the ops' prediction; combined shortlist "
+          f"{config.top_fraction:.0%}, the same with the supernet score for log params")
     for table in args.tables:
         started = time.perf_counter()
         per_seed = {seed: seed_rows(table, seed) for seed in args.seeds}

@@ -11,7 +11,7 @@ and search seed ``s``, every family scores every architecture of the space:
 - one-shot weight sharing (``WeightSharing``), few-shot weight sharing at the same training
   budget (``FewShot``) and first-order DARTS at the same epoch-equivalents with every op's
   compute counted (``Darts``), all at the library's default budget (``SupernetConfig``: 0.4%
-  of exhaustive training, at least 10 epochs per op of a layer);
+  of exhaustive training, at least 10 epochs per op of a layer, at most 2.8% in all);
 - early stopping and the combined search as ``compare`` runs them (replaying table seed ``s``;
   the combined search reuses the one-shot supernet of this seed);
 - the noise ceiling.

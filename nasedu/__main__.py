@@ -239,7 +239,7 @@ def compare_options(parser: argparse.ArgumentParser) -> None:
                         default=CompareConfig.supernet_budget,
                         help="weight sharing's supernet training as a share of training every "
                              "architecture once (default: 0.004, but at least 10 epochs per op "
-                             "of a layer)")
+                             "of a layer, and at most 0.028 with evaluation)")
     parser.add_argument("--sample", type=positive_int, default=None,
                         help=f"architectures full training trains, at most the space's size "
                              f"(default {DEFAULT_SAMPLE}, or the space if smaller)")

@@ -54,7 +54,8 @@ class CompareConfig:
     table: str = "five-op"          # a shipped table's name or a table file (bench build)
     supernet_budget: float | None = None  # weight sharing's training, as a share of training
                                     # every architecture of the space once; None: the library's
-                                    # default (SupernetConfig: 0.4%, at least 10 epochs per op)
+                                    # default (SupernetConfig.plan: 0.4%, at least 10 epochs per
+                                    # op, at most 2.8% with evaluation)
     sample: int | None = None       # architectures "full training (sample)" trains; None:
                                     # DEFAULT_SAMPLE, or the whole space if it is smaller
     top_fraction: float = COMBINED_TOP_FRACTION  # share of the supernet ranking the combined

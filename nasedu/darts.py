@@ -21,7 +21,8 @@ It runs on the same ``SuperNet`` (its ops, stem and head) as weight sharing. Des
 before any table was scored with it:
 
 - Budget: one-shot's (``SupernetConfig.training_epochs`` with the same ``budget``: by default
-  0.4% of exhaustive training, at least 10 epochs per op of a layer), and every
+  0.4% of exhaustive training, at least 10 epochs per op of a layer, at most 2.8% with
+  evaluation), and every
   forward+backward pass is charged for *every* op it computes: a pass of ``n`` examples costs
   ``n * mixed_cost_ratio / len(x_train)`` epoch-equivalents, the ratio being the mixed
   network's multiply-accumulates over an average architecture's (about the number of ops).

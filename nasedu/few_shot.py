@@ -10,8 +10,9 @@ space; each architecture is scored by the sub-supernet that holds it. Zhao et al
 Kendall tau 0.551 against one-shot's 0.485 on NAS-Bench-201 (see REFERENCES.md), with five
 sub-supernets trained on top of the one-shot supernet, i.e. at several times its cost.
 
-Here few-shot gets **the same budget as one-shot** (``SupernetConfig.training_epochs``: by
-default 0.4% of exhaustive training, at least 10 epochs per op of a layer), so the comparison
+Here few-shot gets **the same budget as one-shot** (``SupernetConfig.plan``: by default 0.4%
+of exhaustive training, at least 10 epochs per op of a layer, at most 2.8% with evaluation,
+in the same batches), so the comparison
 asks whether splitting helps at equal cost. Design,
 fixed before any table was scored with it:
 
