@@ -1,10 +1,11 @@
 import csv
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from nasedu.__main__ import main
 from nasedu.data import load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,12 +74,16 @@ def answered(answers):
     return nbformat.writes(notebook)
 
 
+COMMANDS = 2  # grading commands run at once: one per core of the machines the suite runs on
+
+
 @pytest.fixture(scope="session")
 def course_grades(tmp_path_factory):
-    """The whole course through `python -m nasedu grade`, in one run so that each solution's
-    values are computed once and no notebook is graded twice: student "solved" submits every
+    """The whole course through `python -m nasedu grade`: student "solved" submits every
     solution, "untouched" every exercise as released, and each of COST_SUBMISSIONS its 01_cost.
-    The command's exit code and the rows of its CSV."""
+    COMMANDS commands run at once, each on every submission of its share of the notebooks, so
+    that each solution's values are computed once and no notebook is graded twice. The
+    commands' exit codes and the rows of their CSVs."""
     folder = tmp_path_factory.mktemp("course")
     for student, notebooks in [("solved", "solutions"), ("untouched", "exercises")]:
         (folder / student).mkdir()
@@ -87,8 +92,18 @@ def course_grades(tmp_path_factory):
     for student, answers in COST_SUBMISSIONS.items():
         (folder / student).mkdir()
         (folder / student / COST).write_text(answered(answers))
-    out = folder / "grades.csv"
-    code = main(["grade", *map(str, sorted(folder.glob("*/*.ipynb"))), "--source",
-                 str(ROOT / "solutions"), "--out", str(out), "--timeout", "300"])
-    with open(out, newline="") as file:
-        return {"code": code, "rows": list(csv.DictReader(file))}
+    submissions = sorted(folder.glob("*/*.ipynb"))
+    names = sorted({path.name for path in submissions})
+    commands = []
+    for part in range(COMMANDS):
+        out = folder / f"grades_{part}.csv"
+        paths = [str(path) for path in submissions if path.name in names[part::COMMANDS]]
+        commands.append((out, subprocess.Popen(
+            [sys.executable, "-m", "nasedu", "grade", *paths, "--source", str(ROOT / "solutions"),
+             "--out", str(out), "--timeout", "300"])))
+    codes, rows = [], []
+    for out, command in commands:
+        codes.append(command.wait())
+        with open(out, newline="") as file:
+            rows += csv.DictReader(file)
+    return {"codes": codes, "rows": rows}
