@@ -1,7 +1,27 @@
 """Grading submitted exercises so that a student cannot game it and one submission cannot
 break it: verdicts from plain values compared outside the student's kernel, confined kernels,
-a time limit per task, and one-line reasons for every lost point (see :func:`grade`)."""
-from .grade import Result, grade
-from .kernel import Limits
+a time limit per task, and one-line reasons for every lost point (see :func:`grade`).
+
+``grade``, ``Result`` and ``Limits`` are imported on first use (PEP 562): a student's kernel
+that imports ``nasedu.grading.feedback`` for its checks does not pay for nbformat and jsonschema,
+which only the grader needs.
+"""
+from __future__ import annotations
+
+from importlib import import_module
+
+_HOMES = {"Result": "grade", "grade": "grade", "Limits": "kernel"}
 
 __all__ = ["Limits", "Result", "grade"]
+
+
+def __getattr__(name: str) -> object:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{_HOMES[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})
