@@ -7,8 +7,9 @@ without importing torch. ``from nasedu import train, Architecture`` works as usu
 from __future__ import annotations
 
 import sys
-from importlib import import_module
 from types import ModuleType
+
+from .lazy import lazy_names
 
 __version__ = "0.1.0"
 
@@ -22,16 +23,7 @@ _HOMES = {"ALIASES": "space", "OPS": "space", "SPACES": "space", "Architecture":
 __all__ = sorted(_HOMES)
 
 
-def __getattr__(name: str) -> object:
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f".{_HOMES[name]}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOMES})
+__getattr__, __dir__ = lazy_names(__name__, _HOMES, globals())
 
 
 class _Package(ModuleType):

@@ -8,20 +8,10 @@ which only the grader needs.
 """
 from __future__ import annotations
 
-from importlib import import_module
+from ..lazy import lazy_names
 
 _HOMES = {"Result": "grade", "grade": "grade", "Limits": "kernel"}
 
 __all__ = ["Limits", "Result", "grade"]
 
-
-def __getattr__(name: str) -> object:
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f".{_HOMES[name]}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOMES})
+__getattr__, __dir__ = lazy_names(__name__, _HOMES, globals())
