@@ -22,12 +22,11 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .cost import Cost
 from .data import Dataset
 from .estimates import Estimates, Estimator
 from .pruning import Rule
 from .ranking import predicted_from_ops, rank_observed, scores_from_keys
-from .sharing import SupernetConfig, evaluate_all, train_supernet, tree_work_fraction
+from .sharing import SupernetConfig, evaluate_all, evaluation_cost, train_supernet
 from .space import Architecture, SearchSpace
 from .trainers import LiveTrainer, ReplayTrainer
 
@@ -42,7 +41,7 @@ class WeightSharing(Estimator):
     most 2.8% of it (``SupernetConfig.plan``). Cost is that training plus the evaluation: each
     candidate's recalibration and validation passes (forward-only, one third), scaled by the
     share of multiply-accumulates the prefix tree actually computes (see
-    ``tree_work_fraction``). After ``estimate``, ``supernet_`` holds the trained supernet.
+    ``evaluation_cost``). After ``estimate``, ``supernet_`` holds the trained supernet.
     """
 
     name = "weight sharing"
@@ -65,13 +64,10 @@ class WeightSharing(Estimator):
         started = time.perf_counter()
         scores = evaluate_all(supernet, archs, self.data, config, seed=self.seed)
         seconds = time.perf_counter() - started
-        recalibrated = min(self.config.recalibration_size, len(self.data.x_train))
-        share = tree_work_fraction(supernet, list(scores), tuple(self.data.x_val.shape[2:]))
-        evaluation_cost = Cost.of_examples(
-            trained=0, evaluated=share * len(scores) * (recalibrated + len(self.data.x_val)),
-            train_size=len(self.data.x_train), seconds=seconds)
+        evaluation = evaluation_cost(supernet, list(scores), self.data,
+                                     config.recalibration_size, seconds)
         self.supernet_ = supernet
-        return Estimates(scores, training_cost + evaluation_cost)
+        return Estimates(scores, training_cost + evaluation)
 
 
 class EarlyStopping(Estimator):

@@ -55,8 +55,8 @@ from .data import Dataset
 from .estimates import Estimates, Estimator
 from .models import SuperNet
 from .seeds import check_seed
-from .sharing import (SupernetConfig, evaluate_all, train_paths, train_supernet,
-                      tree_work_fraction)
+from .sharing import (SupernetConfig, evaluate_all, evaluation_cost, train_paths,
+                      train_supernet)
 from .space import Architecture, SearchSpace
 
 SPLIT_LAYER = 0          # the layer whose op splits the supernet (see the module docstring)
@@ -149,9 +149,5 @@ class FewShot(Estimator):
         started = time.perf_counter()
         scores.update(evaluate_all(supernet, archs, self.data, self.config, seed=self.seed))
         seconds = time.perf_counter() - started
-        recalibrated = min(self.config.recalibration_size, len(self.data.x_train))
-        share = tree_work_fraction(supernet, archs, tuple(self.data.x_val.shape[2:]))
-        return Cost.of_examples(trained=0,
-                                evaluated=share * len(archs) * (recalibrated
-                                                                + len(self.data.x_val)),
-                                train_size=len(self.data.x_train), seconds=seconds)
+        return evaluation_cost(supernet, archs, self.data, self.config.recalibration_size,
+                               seconds)

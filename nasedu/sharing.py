@@ -27,11 +27,9 @@ space: architectures grow as ops ** layers, but each op is trained on 1 / ops of
 whatever the size. On a 64-architecture development table (4 ops x 3 layers, not shipped) 0.4%
 alone is 5 epochs and ranks at chance (tau 0.08/0.37/-0.10 over three seeds); 40, 0.83/0.77/0.81.
 
-But weight sharing exists to be cheap, and on a small space that floor is not (40 epochs are
-4% of that table's exhaustive training): the default costs at most ``MAX_DEFAULT_SHARE`` = 2.8%
-with the prefix tree's evaluation, and where the floor does not fit it trains what does in
-smaller batches, about the floor's number of steps (``SupernetConfig.plan``). There, 24 epochs
-in batches of 38 ranked as 40 in batches of 64 did (0.81/0.82/0.83), at 2.8% of exhaustive.
+But weight sharing exists to be cheap, and there 40 epochs are 4% of exhaustive training: the
+default costs at most ``MAX_DEFAULT_SHARE`` = 2.8% with evaluation, training what fits in
+smaller batches (``SupernetConfig.plan``): 24 epochs in batches of 38 ranked 0.81/0.82/0.83.
 
 >>> from nasedu.data import load_dataset
 >>> from nasedu.space import get_space
@@ -77,14 +75,6 @@ def exhaustive_epochs(num_archs: int, data: Dataset, epochs: int = TrainConfig.e
                            evaluated=epochs * (len(data.x_train) + len(data.x_val)),
                            train_size=len(data.x_train))
     return num_archs * one.epochs
-
-
-def evaluation_epochs(data: Dataset, recalibration_size: int) -> float:
-    """Epoch-equivalents of evaluating one candidate alone: BN recalibration on
-    ``recalibration_size`` training images and a validation pass, both forward only."""
-    recalibrated = min(recalibration_size, len(data.x_train))
-    return Cost.of_examples(trained=0, evaluated=recalibrated + len(data.x_val),
-                            train_size=len(data.x_train)).epochs
 
 
 @dataclass(frozen=True)
@@ -155,8 +145,7 @@ class SupernetConfig:
         with seeded(0):  # a probe whose multiply-accumulates count; no generator is touched
             probe = SuperNet(space, in_channels=data.input_channels,
                              num_classes=data.num_classes, channels=self.channels)
-        evaluation = (tree_work_fraction(probe, distinct, tuple(data.x_val.shape[2:]))
-                      * len(distinct) * evaluation_epochs(data, self.recalibration_size))
+        evaluation = evaluation_cost(probe, distinct, data, self.recalibration_size).epochs
         fits = MAX_DEFAULT_SHARE * exhaustive - evaluation
         if wanted <= fits:
             return wanted, self
@@ -275,6 +264,17 @@ def evaluate_all(supernet: SuperNet, archs: Sequence[Architecture], data: Datase
     recalibration = recalibration_images(data, config.recalibration_size, seed)
     return evaluate_tree(supernet, archs, recalibration, data.x_val, data.y_val,
                          SCORES[config.score])
+
+
+def evaluation_cost(supernet: SuperNet, archs: Sequence[Architecture], data: Dataset,
+                    recalibration_size: int, seconds: float = 0.0) -> Cost:
+    """What ``evaluate_all`` computes for ``archs``: each candidate's recalibration and
+    validation passes (forward only) times the share the prefix tree computes."""
+    distinct = list(dict.fromkeys(archs))
+    share = tree_work_fraction(supernet, distinct, tuple(data.x_val.shape[2:]))
+    passes = min(recalibration_size, len(data.x_train)) + len(data.x_val)
+    return Cost.of_examples(trained=0, evaluated=share * len(distinct) * passes,
+                            train_size=len(data.x_train), seconds=seconds)
 
 
 def tree_work_fraction(supernet: SuperNet, archs: Sequence[Architecture],
