@@ -77,7 +77,7 @@ class EarlyStopping(Estimator):
     and log parameter count (``nasedu.ranking.rank_observed``), and of what the ops predict of
     the first accuracy, fitted on every run the search trained (``predicted_from_ops``: on a
     table whose candidates differ by less than one run's noise, the runs that share an op at a
-    layer pool their evidence). A rule that promotes the best runs of a rung (successive
+    position pool their evidence). A rule that promotes the best runs of a rung (successive
     halving, Hyperband) promotes by that same order, not by the last accuracy alone: a run is
     kept for what the search will rank it by. ``estimate(archs, signals=...)`` replaces the log
     parameter count by other free signals (the combined search gives the supernet's scores).
@@ -171,10 +171,11 @@ class Combined(Estimator):
        ``EarlyStopping`` search (its trainer says whether it replays a table's seed or trains,
        from scratch or from given weights such as the supernet's ``inherit``).
     3. The order: the shortlist above the rest; inside it, runs trained longer first, and
-       among runs trained equally long the ``zscore_sum`` of the supernet's score and the
-       recent mean of the partial curve (the second stage adds its evidence to the
-       supernet's instead of replacing it, and promotes by the same sum); the rest in the
-       supernet's order.
+       among runs trained equally long the ``zscore_sum`` of the supernet's score, the recent
+       mean of the partial curve and what the ops predict (``second`` ranks with the supernet's
+       score in place of the parameter count, so it adds its evidence to the supernet's
+       instead of replacing it, and promotes by the same sum); the rest in the supernet's
+       order.
 
     The shortlist (30% by default) is larger than the top 10% the metrics look at, so that the
     second stage decides which candidates form the top; a 10% shortlist could only reorder the
