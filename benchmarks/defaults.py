@@ -127,7 +127,7 @@ def main() -> None:
     config = CompareConfig()
     print(f"defaults: supernet budget {SUPERNET_BUDGET:.2%} of exhaustive training but at "
           f"least {MIN_EPOCHS_PER_OP:g} epochs per op, at most {MAX_DEFAULT_SHARE:.1%} with "
-          f"evaluation; successive halving ({config.min_epochs}, {config.reduction}) promoting "
+          f"evaluation, at the table's learning rate; successive halving ({config.min_epochs}, {config.reduction}) promoting "
           f"and ranking by recent mean + log params + the ops' prediction; combined shortlist "
           f"{config.top_fraction:.0%}, the same with the supernet score for log params")
     for table in args.tables:

@@ -86,10 +86,11 @@ class CompareConfig:
         resolve_device(self.device)  # an unknown device fails here, before any work
 
     def supernet(self, bench: Bench, budget: float | None = None) -> SupernetConfig:
-        """Weight sharing's configuration on ``bench`` (the table's width and epochs), at
-        ``budget`` (default: ``supernet_budget``)."""
+        """Weight sharing's configuration on ``bench`` (the table's width, learning rate and
+        epochs), at ``budget`` (default: ``supernet_budget``)."""
         return SupernetConfig(budget=self.supernet_budget if budget is None else budget,
                               channels=bench.protocol.train.channels,
+                              learning_rate=bench.protocol.train.learning_rate,
                               reference_epochs=bench.protocol.train.epochs)
 
     def early_stopping(self, bench: Bench) -> EarlyStopping:

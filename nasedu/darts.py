@@ -28,7 +28,7 @@ before any table was scored with it:
   network's multiply-accumulates over an average architecture's (about the number of ops).
   Architecture steps on validation images are charged the same way. So DARTS gets about
   ``1 / (2 * len(ops))`` of one-shot's training steps.
-- Weight optimiser: ``SupernetConfig``'s (SGD 0.05, momentum 0.9, weight decay 5e-4, batch 64,
+- Weight optimiser: ``SupernetConfig``'s (SGD 0.02, momentum 0.9, weight decay 5e-4, batch 64,
   cosine decay over the budget), so that DARTS and one-shot differ only in the relaxation;
   gradients clipped at norm 5, as in DARTS.
 - Architecture optimiser: Adam with DARTS' betas (0.5, 0.999) and weight decay 1e-3, ``alpha``

@@ -16,8 +16,10 @@ A candidate's score is, by default, its validation *loss* with inherited weights
 higher is better), not its accuracy: inherited weights sit near many candidates' optima at
 once, so accuracies crowd together and tie, while the loss still orders them. On the five-op
 ground truth this lifts Kendall tau from about 0.6 to about 0.76 at the same budget (see
-``benchmarks/weight_sharing.py``). The learning rate follows a cosine decay over the budget by
-default, so the shared weights settle instead of jittering at the end.
+``benchmarks/weight_sharing.py``). The learning rate starts at the stand-alone networks' (0.02)
+and follows a cosine decay over the budget, so the shared weights settle instead of jittering
+at the end; the first default, 0.05, ranked worse on every development table
+(``benchmarks/supernet_rate.py``), and the figures below were measured with it.
 
 The budget is relative to the space: a share of *exhaustive training* (every candidate trained
 once, ``exhaustive_epochs``). The default is 0.4%, the share at which five-op ranked best (50
@@ -41,7 +43,6 @@ smaller batches (``SupernetConfig.plan``): 24 epochs in batches of 38 ranked 0.8
 """
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import asdict, dataclass, replace
 from typing import Iterator, Sequence
@@ -88,7 +89,7 @@ class SupernetConfig:
                                     # all in all at most MAX_DEFAULT_SHARE (see ``plan``)
     reference_epochs: int = TrainConfig.epochs  # a stand-alone training's epochs (exhaustive)
     batch_size: int = 64            # examples per path per step
-    learning_rate: float = 0.05     # SGD learning rate (the peak, with the cosine schedule)
+    learning_rate: float = TrainConfig.learning_rate  # SGD peak (cosine): the networks' rate
     schedule: str = "cosine"        # "cosine" decays the rate to 0 over the budget; "constant"
     momentum: float = 0.9           # SGD momentum
     weight_decay: float = 5e-4      # L2 penalty on the weights a step touches
@@ -127,8 +128,8 @@ class SupernetConfig:
         each candidate once for ``reference_epochs``, with this configuration. The default:
         ``SUPERNET_BUDGET`` of it, but at least ``MIN_EPOCHS_PER_OP`` times the ops of a layer;
         if that and the evaluation cost more than ``MAX_DEFAULT_SHARE`` of exhaustive training,
-        what fits, in batches shrunk in proportion (at least ``MIN_BATCH_SIZE``) at a learning
-        rate scaled by the square root of the batch."""
+        what fits, in batches shrunk in proportion (at least ``MIN_BATCH_SIZE``) at the same
+        learning rate."""
         if isinstance(archs, (int, str)) or len(archs) == 0:
             raise ValueError(f"archs must be a non-empty sequence of architectures, but got "
                              f"{archs!r}")
@@ -155,8 +156,7 @@ class SupernetConfig:
                              f"{self.recalibration_size}); give an explicit budget")
         batch_size = max(MIN_BATCH_SIZE, min(self.batch_size,
                                              round(self.batch_size * fits / floor)))
-        return fits, replace(self, batch_size=batch_size, learning_rate=self.learning_rate
-                             * math.sqrt(batch_size / self.batch_size))
+        return fits, replace(self, batch_size=batch_size)
 
 
 def training_batches(data: Dataset, batch_size: int,

@@ -1,4 +1,5 @@
 import csv
+import dataclasses
 import json
 
 import pytest
@@ -215,7 +216,16 @@ def test_compare_runs_the_library_defaults():
     assert config.top_fraction == COMBINED_TOP_FRACTION
     default = SuccessiveHalving()
     assert (config.min_epochs, config.reduction) == (default.min_epochs, default.reduction)
-    assert config.supernet(load("five-op")).reference_epochs == 12
+    five_op = load("five-op")
+    assert config.supernet(five_op) == SupernetConfig(reference_epochs=12, channels=16)
+
+
+def test_the_supernet_trains_at_the_tables_learning_rate_width_and_epochs():
+    five_op = load("five-op")  # a fresh Bench: changing its protocol changes no other test's
+    five_op.protocol = dataclasses.replace(
+        five_op.protocol, train=TrainConfig(epochs=7, learning_rate=0.03, channels=8))
+    supernet = CompareConfig().supernet(five_op)
+    assert (supernet.learning_rate, supernet.channels, supernet.reference_epochs) == (0.03, 8, 7)
 
 
 @pytest.mark.parametrize("budget", [0, -0.1, 1.5, True, "0.01"])
