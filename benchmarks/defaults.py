@@ -127,9 +127,10 @@ def main() -> None:
     config = CompareConfig()
     print(f"defaults: supernet budget {SUPERNET_BUDGET:.2%} of exhaustive training but at "
           f"least {MIN_EPOCHS_PER_OP:g} epochs per op, at most {MAX_DEFAULT_SHARE:.1%} with "
-          f"evaluation, at the table's learning rate; successive halving ({config.min_epochs}, {config.reduction}) promoting "
-          f"and ranking by recent mean + log params + the ops' prediction; combined shortlist "
-          f"{config.top_fraction:.0%}, the same with the supernet score for log params")
+          f"evaluation, at the table's learning rate; successive halving ({config.min_epochs}, "
+          f"{config.reduction}) promoting and ranking by recent mean + log params + the ops' "
+          f"prediction; combined shortlist {config.top_fraction:.0%}, the same with the "
+          f"supernet score for log params")
     for table in args.tables:
         started = time.perf_counter()
         per_seed = {seed: seed_rows(table, seed) for seed in args.seeds}
